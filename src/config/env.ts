@@ -72,14 +72,14 @@ export const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['TOKEN_ENCRYPTION_ACTIVE_KEY'],
-        message: `"${active}" is not one of the key ids in TOKEN_ENCRYPTION_KEYS (${ids.join(', ')})`,
+        message: `is not one of the key ids in TOKEN_ENCRYPTION_KEYS (${ids.join(', ')})`,
       });
     }
     if (env.NODE_ENV === 'production' && !env.PUBLIC_ORIGIN.startsWith('https://')) {
       ctx.addIssue({
         code: 'custom',
         path: ['PUBLIC_ORIGIN'],
-        message: `must be an https:// origin in production, got ${env.PUBLIC_ORIGIN}`,
+        message: 'must be an https:// origin in production',
       });
     }
   });
@@ -121,7 +121,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
         SECRET_NAMES.has(name) || input[name] === undefined ? '' : ` (got "${input[name]}")`;
       const missing =
         input[name] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
-      return `${name}: ${missing}${shown}`;
+      return `${name}: ${missing}${valueNote}`;
     });
     throw new EnvError(problems);
   }
