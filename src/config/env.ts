@@ -117,7 +117,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
-      const shown =
+      const valueNote =
         SECRET_NAMES.has(name) || input[name] === undefined ? '' : ` (got "${input[name]}")`;
       const missing =
         input[name] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
