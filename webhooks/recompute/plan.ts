@@ -1,0 +1,144 @@
+import {
+  formatNumberForHubSpot,
+  scoreCompany,
+  type ReferenceDistributions,
+  type ScoreConfig,
+} from '../../src/engine';
+import {
+  WRITTEN_PROPERTIES,
+  changedProperties,
+  formatDrivers,
+  formatScoreChange,
+  toStatusValue,
+  validateForHubSpot,
+  type HealthStatus,
+  type RejectedValue,
+} from './properties';
+import type { CompanyRead } from './read';
+import { appendScoreHistory, type StoredCompanyResult } from './store';
+import type { RecomputeReason } from './types';
+
+const DAY_MS = 86_400_000;
+
+/** The result of scoring one company, and what must be written to show it. */
+export interface CompanyPlan {
+  companyId: string;
+  /** The record stored once the write (if any) has landed. */
+  record: StoredCompanyResult;
+  /** Properties whose visible value changes; empty when no write is needed. */
+  changes: Record<string, string>;
+  /** The status HubSpot showed before this computation, if any. */
+  shownStatus?: HealthStatus;
+  statusChanged: boolean;
+  /** True when a CSM task must be created (or retried) for this company. */
+  needsTask: boolean;
+  rejected: RejectedValue[];
+}
+
+export interface PlanInput {
+  read: CompanyRead;
+  previous?: StoredCompanyResult;
+  config: ScoreConfig;
+  reference?: ReferenceDistributions;
+  workspace: string;
+  now: Date;
+  reason: RecomputeReason;
+}
+
+/**
+ * Scores one company at `now` and works out the write. The status HubSpot currently shows is
+ * the one workflows see, so it decides whether the status changed; the stored result fills in
+ * when HubSpot has none. `cs_health_computed_at` is written together with any other change, or
+ * alone when the last write is more than a day old, so the timestamp never causes a write on
+ * every run but still shows the score was confirmed within the last day.
+ */
+export function planCompany(input: PlanInput): CompanyPlan {
+  const { read, previous, config, now } = input;
+  const companyId = read.snapshot.id;
+  const result = scoreCompany(read.snapshot, config, now, {
+    ...(previous ? { previous: previous.result } : {}),
+    ...(input.reference ? { reference: input.reference } : {}),
+  });
+  const status = toStatusValue(result.status);
+  const shownStatus =
+    toStatusValue(read.current[WRITTEN_PROPERTIES.status]) ?? previous?.status ?? undefined;
+  const history = appendScoreHistory(previous?.history ?? [], now.getTime(), result.score);
+
+  const desired: Record<string, string> = {
+    [WRITTEN_PROPERTIES.score]: formatNumberForHubSpot(result.score, 0),
+    [WRITTEN_PROPERTIES.status]: status ?? String(result.status),
+    [WRITTEN_PROPERTIES.change7d]: formatScoreChange(history, result.score, now, 7),
+    [WRITTEN_PROPERTIES.change30d]: formatScoreChange(history, result.score, now, 30),
+    [WRITTEN_PROPERTIES.drivers]: formatDrivers(result.drivers),
+    [WRITTEN_PROPERTIES.coverage]: formatNumberForHubSpot(result.coverage, 0),
+    [WRITTEN_PROPERTIES.workspace]: input.workspace,
+    [WRITTEN_PROPERTIES.configVersion]: String(config.version),
+  };
+  const statusChanged = status !== undefined && status !== shownStatus;
+  if (statusChanged) {
+    // Written in the same update as the status, so a workflow triggered by the status change
+    // reads the matching previous status and time.
+    desired[WRITTEN_PROPERTIES.previousStatus] = shownStatus ?? '';
+    desired[WRITTEN_PROPERTIES.statusChangedAt] = now.toISOString();
+  }
+  const { valid, rejected } = validateForHubSpot(desired);
+  const changes = changedProperties(read.current, valid);
+  const lastWrite =
+    previous?.writtenAt ?? parseInstant(read.current[WRITTEN_PROPERTIES.computedAt]);
+  if (
+    Object.keys(changes).length > 0 ||
+    lastWrite === undefined ||
+    now.getTime() - lastWrite >= DAY_MS
+  ) {
+    changes[WRITTEN_PROPERTIES.computedAt] = now.toISOString();
+  }
+
+  const turnedAtRisk =
+    status === 'at_risk' &&
+    statusChanged &&
+    // A first score during the install backfill is not a change a CSM must act on; every later
+    // move into At risk is.
+    (shownStatus !== undefined || input.reason !== 'backfill');
+  const record: StoredCompanyResult = {
+    companyId,
+    score: result.score,
+    status: status ?? previous?.status ?? 'needs_attention',
+    computedAt: now.getTime(),
+    ...(previous?.writtenAt !== undefined ? { writtenAt: previous.writtenAt } : {}),
+    ...(statusChanged
+      ? { statusChangedAt: now.getTime(), ...(shownStatus ? { previousStatus: shownStatus } : {}) }
+      : {
+          ...(previous?.statusChangedAt !== undefined
+            ? { statusChangedAt: previous.statusChangedAt }
+            : {}),
+          ...(previous?.previousStatus ? { previousStatus: previous.previousStatus } : {}),
+        }),
+    workspace: input.workspace,
+    configVersion: config.version,
+    result,
+    history,
+    ticketIds: read.ticketIds,
+    contactIds: read.contactIds,
+    feedbackIds: read.feedbackIds,
+    ...(previous?.openTaskId ? { openTaskId: previous.openTaskId } : {}),
+    // A task that could not be created last time is retried while the company stays At risk.
+    ...(turnedAtRisk || (previous?.taskPending && status === 'at_risk')
+      ? { taskPending: true }
+      : {}),
+  };
+  return {
+    companyId,
+    record,
+    changes,
+    ...(shownStatus ? { shownStatus } : {}),
+    statusChanged,
+    needsTask: record.taskPending === true,
+    rejected,
+  };
+}
+
+function parseInstant(text: string | null | undefined): number | undefined {
+  if (!text) return undefined;
+  const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  return Number.isNaN(value) ? undefined : value;
+}
