@@ -1,0 +1,228 @@
+import type { Client } from '@hubspot/api-client';
+import { HubSpotApiError } from './errors';
+import type {
+  BatchReadResult,
+  BatchUpdateError,
+  BatchUpdateResult,
+  CallOptions,
+  CrmRecord,
+  ReadableObjectType,
+  RequestKind,
+  SearchRequest,
+  SearchResult,
+  TaskInput,
+} from './types';
+
+export type Call = <T>(
+  endpoint: string,
+  kind: RequestKind,
+  fn: (client: Client) => Promise<T>,
+  options?: CallOptions,
+) => Promise<T>;
+
+/** HubSpot's limits per request (batch reads and writes, search page size and depth). */
+export const BATCH_LIMIT = 100;
+export const SEARCH_PAGE_LIMIT = 200;
+export const SEARCH_MAX_OFFSET = 10_000;
+/** HubSpot-defined association type id of task → company. */
+const TASK_TO_COMPANY = 192;
+
+export function assertBatchSize(what: string, count: number, max: number): void {
+  if (count > max) {
+    throw new RangeError(
+      `${what} takes at most ${max} ids per request, got ${count}: split the list into chunks of ${max}`,
+    );
+  }
+}
+
+export async function batchReadObjects(
+  call: Call,
+  type: ReadableObjectType,
+  ids: string[],
+  properties: string[],
+  propertiesWithHistory: string[] = [],
+): Promise<BatchReadResult> {
+  assertBatchSize(`${type} batch read`, ids.length, BATCH_LIMIT);
+  if (ids.length === 0) return { results: [], missing: [] };
+  const response = await call(`${type}.batch.read`, 'general', (client) =>
+    client.crm.objects.batchApi.read(
+      type,
+      { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory },
+      false,
+    ),
+  );
+  const results = response.results.map(toRecord);
+  const found = new Set(results.map((record) => record.id));
+  return { results, missing: ids.filter((id) => !found.has(id)) };
+}
+
+export async function batchUpdateCompanies(
+  call: Call,
+  inputs: { id: string; properties: Record<string, string> }[],
+): Promise<BatchUpdateResult> {
+  assertBatchSize('companies batch update', inputs.length, BATCH_LIMIT);
+  if (inputs.length === 0) return { updated: [], errors: [] };
+  try {
+    const response = await call('companies.batch.update', 'general', (client) =>
+      client.crm.companies.batchApi.update({ inputs }),
+    );
+    const updated = response.results.map((record) => record.id);
+    const errors =
+      'errors' in response && Array.isArray(response.errors)
+        ? response.errors.flatMap(toBatchErrors)
+        : [];
+    return { updated, errors };
+  } catch (error) {
+    // HubSpot rejects the whole batch with 400 VALIDATION_ERROR when one value is invalid. The
+    // caller needs to know which inputs to drop, so that answer is returned as data.
+    if (
+      error instanceof HubSpotApiError &&
+      error.status === 400 &&
+      error.category === 'VALIDATION_ERROR'
+    ) {
+      return { updated: [], errors: validationErrors(error.body) };
+    }
+    throw error;
+  }
+}
+
+export async function searchObjects(
+  call: Call,
+  type: string,
+  body: SearchRequest,
+): Promise<SearchResult> {
+  if (body.limit !== undefined && (body.limit < 1 || body.limit > SEARCH_PAGE_LIMIT)) {
+    throw new RangeError(`search limit must be 1-${SEARCH_PAGE_LIMIT}, got ${body.limit}`);
+  }
+  if (body.after !== undefined && Number(body.after) + (body.limit ?? 10) > SEARCH_MAX_OFFSET) {
+    throw new RangeError(
+      `search cannot page past ${SEARCH_MAX_OFFSET} results (after=${body.after}): ` +
+        'sort by hs_object_id and filter hs_object_id GT the last id seen instead',
+    );
+  }
+  const response = await call(`${type}.search`, 'search', (client) =>
+    // The SDK types `sorts` as string[], but HubSpot takes sort objects; they pass through as-is.
+    client.crm.objects.searchApi.doSearch(
+      type,
+      body as unknown as Parameters<Client['crm']['objects']['searchApi']['doSearch']>[1],
+    ),
+  );
+  const result: SearchResult = { total: response.total, results: response.results.map(toRecord) };
+  const after = response.paging?.next?.after;
+  if (after) result.after = after;
+  return result;
+}
+
+export async function createTask(call: Call, input: TaskInput): Promise<string> {
+  const properties: Record<string, string> = {
+    hs_task_subject: input.subject,
+    hs_task_body: input.body,
+    hs_timestamp: input.dueAt.toISOString(),
+    hs_task_priority: input.priority,
+    hs_task_status: 'NOT_STARTED',
+    hs_task_type: 'TODO',
+  };
+  if (input.ownerId) properties.hubspot_owner_id = input.ownerId;
+  const created = await call(
+    'tasks.create',
+    'general',
+    (client) =>
+      client.crm.objects.tasks.basicApi.create({
+        properties,
+        associations: [
+          {
+            to: { id: input.companyId },
+            types: [
+              {
+                associationCategory: 'HUBSPOT_DEFINED' as never,
+                associationTypeId: TASK_TO_COMPANY,
+              },
+            ],
+          },
+        ],
+      }),
+    { idempotent: false },
+  );
+  return created.id;
+}
+
+interface SdkRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  propertiesWithHistory?: Record<
+    string,
+    { value: string; timestamp: Date | string; sourceType?: string }[]
+  >;
+}
+
+function toRecord(record: SdkRecord): CrmRecord {
+  const result: CrmRecord = { id: record.id, properties: { ...record.properties } };
+  if (record.propertiesWithHistory) {
+    result.propertiesWithHistory = {};
+    for (const [name, values] of Object.entries(record.propertiesWithHistory)) {
+      result.propertiesWithHistory[name] = values.map((entry) => ({
+        value: entry.value,
+        timestamp:
+          entry.timestamp instanceof Date ? entry.timestamp.toISOString() : String(entry.timestamp),
+        ...(entry.sourceType ? { sourceType: entry.sourceType } : {}),
+      }));
+    }
+  }
+  return result;
+}
+
+function toBatchErrors(error: {
+  category?: string;
+  message?: string;
+  context?: Record<string, string[]>;
+}): BatchUpdateError[] {
+  const ids = error.context?.ids ?? error.context?.id ?? [];
+  const base = { message: error.message ?? 'no message', category: error.category ?? 'UNKNOWN' };
+  const property = error.context?.propertyName?.[0];
+  const withProperty = property ? { ...base, property } : base;
+  return ids.length === 0 ? [withProperty] : ids.map((id) => ({ ...withProperty, id }));
+}
+
+/**
+ * Reads per-property problems of a 400 VALIDATION_ERROR. HubSpot lists them in `errors[]` and,
+ * for batch writes, as a JSON array inside `message` ("Property values were not valid: [...]").
+ */
+export function validationErrors(body: unknown): BatchUpdateError[] {
+  const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const message = typeof fields.message === 'string' ? fields.message : 'validation failed';
+  const found: BatchUpdateError[] = [];
+  const embedded = message.indexOf('[');
+  if (embedded >= 0) {
+    try {
+      const items = JSON.parse(message.slice(embedded)) as {
+        message?: string;
+        name?: string;
+        error?: string;
+      }[];
+      for (const item of items) {
+        found.push({
+          message: item.message ?? message,
+          category: 'VALIDATION_ERROR',
+          ...(item.name ? { property: item.name } : {}),
+        });
+      }
+    } catch {
+      // Not JSON: the errors[] entries below or the message itself describe the problem.
+    }
+  }
+  if (found.length === 0 && Array.isArray(fields.errors)) {
+    for (const item of fields.errors as {
+      message?: string;
+      context?: Record<string, string[]>;
+    }[]) {
+      found.push(
+        ...toBatchErrors({
+          category: 'VALIDATION_ERROR',
+          message: item.message ?? message,
+          context: item.context ?? {},
+        }),
+      );
+    }
+  }
+  return found.length > 0 ? found : [{ message, category: 'VALIDATION_ERROR' }];
+}

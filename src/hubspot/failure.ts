@@ -1,0 +1,185 @@
+/**
+ * What the gateway learned about one failed HubSpot attempt. Built from the SDK's exception,
+ * the raw body the capture middleware kept, or a network error; never from a message string,
+ * because the SDK's messages embed request headers.
+ */
+export interface RequestFailure {
+  /** HTTP status, or 0 when no answer arrived. */
+  status: number;
+  category: string;
+  body: unknown;
+  headers: Record<string, string>;
+  /** Set for network errors; `requestSent` is false only when the connection was refused. */
+  network?: { code: string; requestSent: boolean };
+}
+
+/** A non-2xx answer to `client.apiRequest`, which resolves instead of throwing. */
+export class RawHttpError extends Error {
+  override readonly name = 'RawHttpError';
+
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: unknown,
+  ) {
+    super(`HubSpot answered HTTP ${status}`);
+  }
+}
+
+/** The request took longer than the gateway's timeout; HubSpot may still have applied it. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** Raw error bodies kept by the capture middleware, since the SDK drops unknown fields. */
+export interface ResponseCapture {
+  status?: number;
+  bodyText?: Promise<string>;
+}
+
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Returns undefined for errors that are not about the HTTP exchange (bugs in caller code). */
+export async function describeFailure(
+  error: unknown,
+  capture: ResponseCapture,
+): Promise<RequestFailure | undefined> {
+  if (error instanceof RawHttpError) {
+    return {
+      status: error.status,
+      category: categoryOf(error.status, error.body),
+      body: error.body,
+      headers: error.headers,
+    };
+  }
+  if (error instanceof RequestTimeoutError) {
+    return {
+      status: 0,
+      category: 'TIMEOUT',
+      body: undefined,
+      headers: {},
+      network: { code: 'ETIMEDOUT', requestSent: true },
+    };
+  }
+  if (isApiException(error)) {
+    const body =
+      capture.status === error.code && capture.bodyText
+        ? parseJson(await capture.bodyText)
+        : error.body;
+    return {
+      status: error.code,
+      category: categoryOf(error.code, body),
+      body,
+      headers: lowerCaseKeys(error.headers),
+    };
+  }
+  const code = networkCode(error);
+  if (code !== undefined) {
+    return {
+      status: 0,
+      category: 'NETWORK_ERROR',
+      body: undefined,
+      headers: {},
+      network: { code, requestSent: !CONNECT_ERRORS.has(code) },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The ms to wait before retrying a 429 or 503: `Retry-After` (seconds or an HTTP date) first,
+ * then HubSpot's rate-limit interval header for the ten-secondly policy, then the policy name.
+ */
+export function retryAfterMs(
+  failure: RequestFailure,
+  windowScale: number,
+  now = Date.now(),
+): number | undefined {
+  const header = failure.headers['retry-after'];
+  if (header !== undefined) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+    const date = Date.parse(header);
+    if (Number.isFinite(date)) return Math.max(0, date - now);
+  }
+  if (failure.status !== 429) return undefined;
+  const policy = readField(failure.body, 'policyName');
+  const message = readField(failure.body, 'message');
+  if (policy === 'SECONDLY' || message === 'You have reached your secondly limit.') {
+    return Math.round(1000 * windowScale);
+  }
+  const interval = Number(failure.headers['x-hubspot-ratelimit-interval-milliseconds']);
+  if (policy === 'TEN_SECONDLY_ROLLING' && Number.isFinite(interval) && interval > 0) {
+    return Math.round(interval * windowScale);
+  }
+  if (policy === 'DAILY') return 60 * 60_000;
+  return Math.round(10_000 * windowScale);
+}
+
+function isApiException(
+  error: unknown,
+): error is { code: number; body: unknown; headers: Record<string, string> } {
+  if (error === null || typeof error !== 'object') return false;
+  const candidate = error as Record<string, unknown>;
+  return (
+    typeof candidate.code === 'number' &&
+    'body' in candidate &&
+    typeof candidate.headers === 'object'
+  );
+}
+
+function networkCode(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const candidate = error as {
+    name?: unknown;
+    code?: unknown;
+    type?: unknown;
+    cause?: { code?: unknown };
+  };
+  if (candidate.name === 'FetchError' || candidate.type === 'system') {
+    return typeof candidate.code === 'string' ? candidate.code : 'ECONNRESET';
+  }
+  if (typeof candidate.cause?.code === 'string') return candidate.cause.code;
+  if (typeof candidate.code === 'string' && /^E[A-Z]+$/.test(candidate.code)) return candidate.code;
+  return undefined;
+}
+
+function categoryOf(status: number, body: unknown): string {
+  return (
+    readField(body, 'category') ??
+    readField(body, 'errorType') ??
+    (readField(body, 'status') !== 'error' ? readField(body, 'status') : undefined) ??
+    `HTTP_${status}`
+  );
+}
+
+function readField(body: unknown, key: string): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const value = (body as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 500);
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {}))
+    result[key.toLowerCase()] = String(value);
+  return result;
+}

@@ -1,0 +1,230 @@
+import { Client } from '@hubspot/api-client';
+import type { Logger } from '../log';
+import { hubspotRequestDuration, hubspotRequestsTotal } from '../metrics';
+import type { InstallationStore } from '../store/installations';
+import { HubSpotApiError, PortalDisconnectedError } from './errors';
+import {
+  RequestTimeoutError,
+  describeFailure,
+  retryAfterMs,
+  type RequestFailure,
+  type ResponseCapture,
+} from './failure';
+import { sleep } from './rate-limiter';
+import type { TokenRefresher } from './token-refresher';
+import type { CallOptions, PortalRateLimiter, RequestKind } from './types';
+
+/** Retry and timeout settings of the gateway; every field has a production default. */
+export interface RequestSettings {
+  /** @defaultValue 3 */
+  serverErrorRetries: number;
+  /** First backoff after a 5xx or network error; doubles each time, plus jitter. @defaultValue 250 */
+  retryBaseMs: number;
+  /** @defaultValue 2 */
+  rateLimitRetries: number;
+  /**
+   * A 429 whose wait is longer than this is surfaced (retryable, with `retryAfterMs`) instead of
+   * slept through, so a queue job can move to the delayed set. @defaultValue 10000
+   */
+  maxInlineRateLimitWaitMs: number;
+  /** Longest wait for a local rate-limiter slot before surfacing the wait. @defaultValue 30000 */
+  maxLimiterWaitMs: number;
+  /** @defaultValue 30000 */
+  requestTimeoutMs: number;
+  /** Scales HubSpot's rate-limit windows, for a sandbox with a shorter clock. @defaultValue 1 */
+  rateLimitWindowScale: number;
+}
+
+export const DEFAULT_REQUEST_SETTINGS: RequestSettings = {
+  serverErrorRetries: 3,
+  retryBaseMs: 250,
+  rateLimitRetries: 2,
+  maxInlineRateLimitWaitMs: 10_000,
+  maxLimiterWaitMs: 30_000,
+  requestTimeoutMs: 30_000,
+  rateLimitWindowScale: 1,
+};
+
+export interface RequestRunnerDeps {
+  portalId: number;
+  basePath: string;
+  installations: InstallationStore;
+  refresher: TokenRefresher;
+  limiter?: PortalRateLimiter & {
+    block?(portalId: number, kind: RequestKind, ms: number): Promise<void>;
+  };
+  logger: Logger;
+  settings: RequestSettings;
+}
+
+/**
+ * Runs one logical HubSpot request for a portal: limiter slot, valid token, a fresh SDK client,
+ * and the retry rules. Each attempt builds its own `Client` with the same options, because the
+ * SDK keeps its retry and limiter decorators in a process-wide singleton that the last
+ * constructed client configures.
+ */
+export async function runRequest<T>(
+  deps: RequestRunnerDeps,
+  endpoint: string,
+  kind: RequestKind,
+  fn: (client: Client) => Promise<T>,
+  options: CallOptions = {},
+): Promise<T> {
+  const { portalId, settings, logger } = deps;
+  const idempotent = options.idempotent ?? true;
+  let refreshedAfter401 = false;
+  let serverRetries = 0;
+  let rateLimitRetries = 0;
+
+  for (;;) {
+    await assertPortalActive(deps.installations, portalId);
+    if (deps.limiter) await deps.limiter.acquire(portalId, kind, settings.maxLimiterWaitMs);
+    const accessToken = await deps.refresher.getAccessToken(portalId);
+
+    const capture: ResponseCapture = {};
+    const client = buildClient(accessToken, deps.basePath, capture);
+    const stopTimer = hubspotRequestDuration.startTimer({ endpoint });
+    let failure: RequestFailure | undefined;
+    try {
+      const result = await withTimeout(fn(client), settings.requestTimeoutMs);
+      stopTimer();
+      hubspotRequestsTotal.inc({ endpoint, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      stopTimer();
+      failure = await describeFailure(error, capture);
+      if (!failure) throw error;
+    }
+    hubspotRequestsTotal.inc({ endpoint, outcome: outcomeLabel(failure) });
+    const log = { portalId, endpoint, status: failure.status, category: failure.category };
+
+    if (failure.status === 401 && !refreshedAfter401) {
+      // One refresh and one retry per request: an expired token (EXPIRED_AUTHENTICATION) or a
+      // revoked one, which the refresh detects as invalid_grant and turns into a disconnect.
+      refreshedAfter401 = true;
+      logger.info(log, 'HubSpot rejected the access token; refreshing once');
+      await deps.refresher.refreshAfterRejection(portalId, accessToken);
+      continue;
+    }
+
+    if (failure.status === 429) {
+      const wait = retryAfterMs(failure, settings.rateLimitWindowScale) ?? 10_000;
+      if (deps.limiter?.block) await deps.limiter.block(portalId, kind, wait);
+      if (
+        rateLimitRetries < settings.rateLimitRetries &&
+        wait <= settings.maxInlineRateLimitWaitMs
+      ) {
+        rateLimitRetries += 1;
+        logger.warn({ ...log, waitMs: wait }, 'HubSpot rate limit hit; retrying after its window');
+        await sleep(wait);
+        continue;
+      }
+      throw toApiError(failure, endpoint, portalId, true, wait);
+    }
+
+    const transient = failure.status === 0 || failure.status >= 500 || failure.status === 423;
+    if (transient) {
+      // A refused connection never reached HubSpot, so even a create is safe to resend.
+      const safeToResend = idempotent || failure.network?.requestSent === false;
+      const serverWait = retryAfterMs(failure, settings.rateLimitWindowScale);
+      if (safeToResend && serverRetries < settings.serverErrorRetries) {
+        serverRetries += 1;
+        const backoff =
+          serverWait ?? backoffMs(settings.retryBaseMs, serverRetries, failure.status === 423);
+        logger.warn(
+          { ...log, attempt: serverRetries, waitMs: backoff, network: failure.network?.code },
+          'HubSpot request failed; retrying',
+        );
+        await sleep(backoff);
+        continue;
+      }
+      throw toApiError(failure, endpoint, portalId, true, serverWait);
+    }
+
+    throw toApiError(failure, endpoint, portalId, false);
+  }
+}
+
+async function assertPortalActive(
+  installations: InstallationStore,
+  portalId: number,
+): Promise<void> {
+  const status = await installations.status(portalId);
+  if (status === 'active') return;
+  if (status === 'disconnected')
+    throw new PortalDisconnectedError(portalId, 'refresh_token_revoked');
+  if (status === 'uninstalled') throw new PortalDisconnectedError(portalId, 'uninstalled');
+  throw new PortalDisconnectedError(portalId, 'not_installed');
+}
+
+function buildClient(accessToken: string, basePath: string, capture: ResponseCapture): Client {
+  return new Client({
+    accessToken,
+    basePath,
+    numberOfApiCallRetries: 1,
+    middleware: [
+      {
+        pre: (context: unknown) => context,
+        post: (context: unknown) => keepErrorBody(context, capture),
+      },
+    ],
+  });
+}
+
+/**
+ * Keeps the raw text of an error answer. The SDK parses error bodies into its own model, which
+ * drops `policyName`, `status` and `error`; the gateway needs those to classify the failure.
+ */
+function keepErrorBody(context: unknown, capture: ResponseCapture): unknown {
+  const response = context as {
+    httpStatusCode: number;
+    body: { text(): Promise<string>; binary(): Promise<Buffer> };
+  };
+  if (response.httpStatusCode < 400) return context;
+  const text = response.body.text();
+  capture.status = response.httpStatusCode;
+  capture.bodyText = text.catch(() => '');
+  response.body = { text: () => text, binary: async () => Buffer.from(await text) };
+  return context;
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestTimeoutError(timeoutMs)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function backoffMs(baseMs: number, attempt: number, locked: boolean): number {
+  const exponential = baseMs * 2 ** (attempt - 1);
+  const jitter = Math.random() * exponential * 0.5;
+  // 423 Locked answers ask for at least 2 s before the next write.
+  return Math.round(Math.max(exponential + jitter, locked ? 2_000 : 0));
+}
+
+function outcomeLabel(failure: RequestFailure): string {
+  if (failure.status === 0) return 'network';
+  if (failure.status === 429) return '429';
+  if (failure.status >= 500) return '5xx';
+  return String(failure.status);
+}
+
+function toApiError(
+  failure: RequestFailure,
+  endpoint: string,
+  portalId: number,
+  retryable: boolean,
+  wait?: number,
+): HubSpotApiError {
+  return new HubSpotApiError({
+    status: failure.status,
+    category: failure.category,
+    retryable,
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+    body: failure.body,
+    endpoint,
+    portalId,
+    ...(failure.network ? { detail: failure.network.code } : {}),
+  });
+}
