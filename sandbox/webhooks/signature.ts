@@ -1,0 +1,39 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * HubSpot's v3 request signature: base64 of HMAC-SHA256 keyed with the app's client secret over
+ * `method + uri + body + timestamp`, concatenated without separators. `timestamp` is the
+ * `X-HubSpot-Request-Timestamp` header value (epoch milliseconds as a decimal string).
+ */
+export function signatureV3(
+  clientSecret: string,
+  method: string,
+  uri: string,
+  body: string,
+  timestamp: string,
+): string {
+  return createHmac('sha256', clientSecret)
+    .update(method + uri + body + timestamp, 'utf8')
+    .digest('base64');
+}
+
+export const WEBHOOK_USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/)';
+
+/**
+ * Builds the headers of one webhook POST. HubSpot signs the target URL exactly as the app
+ * configured it, so `targetUrl` goes into the signature without any normalisation.
+ */
+export function webhookRequestHeaders(
+  clientSecret: string,
+  targetUrl: string,
+  body: string,
+  timestampMs: number,
+): Record<string, string> {
+  const timestamp = String(timestampMs);
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': WEBHOOK_USER_AGENT,
+    'X-HubSpot-Signature-v3': signatureV3(clientSecret, 'POST', targetUrl, body, timestamp),
+    'X-HubSpot-Request-Timestamp': timestamp,
+  };
+}
