@@ -72,23 +72,32 @@ async function writeBatch(
   } catch (error) {
     const apiError = asApiError(error);
     if (!apiError || apiError.status !== 400) throw error;
-    if (batch.length === 1 || !isPerInputRejection(apiError)) {
-      for (const input of batch) {
-        result.failed.push({
-          companyId: input.id,
-          message: apiError.message,
-          category: apiError.category ?? 'VALIDATION_ERROR',
-        });
-      }
-      logger.warn(
-        { companyIds: batch.map((input) => input.id), err: error },
-        'HubSpot rejected the company update; the companies are recorded as failed',
-      );
-      return;
-    }
-    const middle = Math.ceil(batch.length / 2);
-    await writeBatch(client, batch.slice(0, middle), calls, logger, result);
-    await writeBatch(client, batch.slice(middle), calls, logger, result);
+    await handleRejectedBatch(client, batch, calls, logger, result, {
+      message: apiError.message,
+      category: apiError.category ?? 'VALIDATION_ERROR',
+      splittable: isPerInputRejection(apiError),
+    });
+    return;
+  }
+
+  // The gateway returns a whole-batch 400 VALIDATION_ERROR as errors that name no input.
+  const unnamedErrors = response.errors.filter((error) => !error.id);
+  if (
+    response.updated.length === 0 &&
+    unnamedErrors.length === response.errors.length &&
+    unnamedErrors.length > 0
+  ) {
+    const first = unnamedErrors[0]!;
+    await handleRejectedBatch(client, batch, calls, logger, result, {
+      message: unnamedErrors.map((error) => error.message).join('; '),
+      category: first.category,
+      ...(first.property ? { property: first.property } : {}),
+      splittable: isPerInputRejection({
+        status: 400,
+        category: first.category,
+        message: first.message,
+      }),
+    });
     return;
   }
 
@@ -105,13 +114,12 @@ async function writeBatch(
       });
     }
   }
-  const unnamedErrors = response.errors.filter((error) => !error.id);
   for (const input of batch) {
     if (updated.has(input.id)) {
       result.updated.push(input.id);
     } else if (!failedIds.has(input.id)) {
       // Neither a result nor an error names this input: report it with whatever error the
-      // response carried, so it is retried by the sweep instead of counted as written.
+      // response carried, so the sweep retries it instead of counting it as written.
       const cause = unnamedErrors[0];
       result.failed.push({
         companyId: input.id,
@@ -127,4 +135,40 @@ async function writeBatch(
       'HubSpot reported per-item errors in a company batch update',
     );
   }
+}
+
+/**
+ * Handles a batch HubSpot rejected as a whole: splits it in halves while the rejection can come
+ * from a single input, and records the inputs that still fail on their own.
+ */
+async function handleRejectedBatch(
+  client: RecomputeClient,
+  batch: BatchUpdateInput[],
+  calls: CallCounter,
+  logger: Logger,
+  result: WriteResult,
+  rejection: { message: string; category: string; property?: string; splittable: boolean },
+): Promise<void> {
+  if (batch.length > 1 && rejection.splittable) {
+    const middle = Math.ceil(batch.length / 2);
+    await writeBatch(client, batch.slice(0, middle), calls, logger, result);
+    await writeBatch(client, batch.slice(middle), calls, logger, result);
+    return;
+  }
+  for (const input of batch) {
+    result.failed.push({
+      companyId: input.id,
+      message: rejection.message,
+      category: rejection.category,
+      ...(rejection.property ? { property: rejection.property } : {}),
+    });
+  }
+  logger.warn(
+    {
+      companyIds: batch.map((input) => input.id),
+      category: rejection.category,
+      message: rejection.message,
+    },
+    'HubSpot rejected the company update; the companies are recorded as failed',
+  );
 }
