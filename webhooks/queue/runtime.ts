@@ -1,0 +1,144 @@
+import { Worker, type Job } from 'bullmq';
+import type IORedis from 'ioredis';
+import { processRecomputeJob, settleFailedJob, type RecomputeProcessorDeps } from './processor';
+import { JOB, RECOMPUTE_QUEUE_NAME, type RecomputeJobData, type SweepJobData } from './queue';
+import {
+  processCanaryJob,
+  processMaintenanceJob,
+  processSweepJob,
+  processSweepTick,
+  upsertAppSchedulers,
+  type ScheduleDeps,
+} from './schedules';
+
+export type WorkerRuntimeDeps = RecomputeProcessorDeps &
+  ScheduleDeps & {
+    /**
+     * A dedicated connection for the BullMQ worker (`maxRetriesPerRequest: null`, as BullMQ
+     * requires for its blocking commands). The worker closes it on `close`.
+     */
+    workerConnection: IORedis;
+    concurrency: number;
+    /** Register the canary, maintenance and sweep schedulers. @defaultValue true */
+    schedulers?: boolean;
+    /** Worker name in BullMQ, shown on the dashboard. */
+    name?: string;
+  };
+
+export interface WorkerRuntime {
+  readonly worker: Worker;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for running ones. Jobs still running then are
+   * abandoned: their lock expires and another worker retries them, and their claims return to
+   * the dirty sets when the retry begins.
+   */
+  close(graceMs?: number): Promise<{ forced: boolean }>;
+}
+
+type AnyJob = Job<unknown, unknown, string>;
+
+/** Starts a BullMQ worker on the recompute queue for every job name the queue carries. */
+export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRuntime> {
+  const logger = deps.logger.child({ component: 'worker' });
+  if (deps.schedulers !== false) await upsertAppSchedulers(deps);
+
+  /** Running jobs with their lock tokens, so a forced shutdown can hand them back. */
+  const running = new Map<string, { job: AnyJob; token: string | undefined }>();
+
+  const dispatch = async (job: AnyJob, token?: string): Promise<unknown> => {
+    switch (job.name) {
+      case JOB.recompute:
+        return processRecomputeJob(job as Job<RecomputeJobData>, token, deps);
+      case JOB.sweep:
+        return processSweepJob(job as Job<SweepJobData>, token, deps);
+      case JOB.sweepTick:
+        return processSweepTick(deps);
+      case JOB.canary:
+        return processCanaryJob(deps);
+      case JOB.maintenance:
+        return processMaintenanceJob(deps);
+      default:
+        throw new Error(`unknown job name "${job.name}" on ${RECOMPUTE_QUEUE_NAME}`);
+    }
+  };
+
+  const processor = async (job: AnyJob, token?: string): Promise<unknown> => {
+    const key = job.id ?? '';
+    running.set(key, { job, token });
+    try {
+      return await dispatch(job, token);
+    } finally {
+      running.delete(key);
+    }
+  };
+
+  const worker = new Worker(RECOMPUTE_QUEUE_NAME, processor, {
+    connection: deps.workerConnection,
+    prefix: `${deps.prefix}:bull`,
+    concurrency: deps.concurrency,
+    ...(deps.name ? { name: deps.name } : {}),
+  });
+
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    void onFailed(job, error);
+  });
+  worker.on('error', (error) => {
+    logger.error({ err: error }, 'worker error');
+  });
+
+  async function onFailed(job: AnyJob, error: Error): Promise<void> {
+    try {
+      if (job.name !== JOB.recompute) {
+        logger.error({ err: error, jobId: job.id, name: job.name }, 'queue job failed');
+        return;
+      }
+      // The event also fires for attempts BullMQ retries; only a job in the failed set is over.
+      if (!(await job.isFailed())) return;
+      const { portalId } = job.data as RecomputeJobData;
+      await settleFailedJob(portalId, job.id as string, error.message, deps);
+    } catch (settleError) {
+      // Maintenance settles the job later (LOST_JOB_GRACE_MS), so nothing is lost here.
+      logger.error({ err: settleError, jobId: job.id }, 'settling a failed recompute job failed');
+    }
+  }
+
+  await worker.waitUntilReady();
+  logger.info({ concurrency: deps.concurrency, queue: RECOMPUTE_QUEUE_NAME }, 'worker started');
+
+  return {
+    worker,
+    async close(graceMs = 25_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close().then(() => 'closed' as const);
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const ended = await Promise.race([graceful, deadline]);
+      clearTimeout(timer);
+      if (ended === 'closed') {
+        logger.info('worker stopped after its running jobs finished');
+        return { forced: false };
+      }
+      // Hand the running jobs back to the wait list, so another worker starts them at once
+      // instead of after their lock expires. The caller closes the other connections next and
+      // exits, so the abandoned processors here stop at their next Redis call.
+      logger.warn(
+        { graceMs, running: [...running.keys()] },
+        'jobs still running at the shutdown deadline; handing them back to the queue',
+      );
+      for (const { job, token } of running.values()) {
+        try {
+          await job.moveToWait(token);
+        } catch (error) {
+          logger.warn(
+            { err: error, jobId: job.id },
+            'could not hand a job back; its lock expires instead',
+          );
+        }
+      }
+      deps.workerConnection.disconnect();
+      return { forced: true };
+    },
+  };
+}
