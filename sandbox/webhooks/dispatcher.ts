@@ -12,7 +12,7 @@ import {
   type WebhookFaults,
 } from './portal-queue';
 import { checkTargetUrl, PostAgents, postWebhook } from './post';
-import { webhookRequestHeaders } from './signature';
+import { hasValidationDecodedEscape, webhookRequestHeaders } from './signature';
 import { loadWebhooksFile, type WebhookSubscription } from './subscriptions';
 
 /** The project's webhooks component, relative to the repository root. */
@@ -78,9 +78,12 @@ export interface WebhookDispatcher {
   /** Changes the target URL for every later attempt, retries included. */
   setTargetUrl(url: string | undefined): void;
   stats(): WebhookStats;
-  /** Sends buffered events at once, then resolves when nothing is pending or in flight. */
+  /**
+   * Sends buffered events at once, then resolves when nothing is pending or in flight; rejects
+   * after `timeoutMs`. Retry delays are not shortened. Resolves at once after `stop()`.
+   */
   flush(timeoutMs?: number): Promise<void>;
-  /** Stops listening and drops pending events; in-flight requests are cut off. */
+  /** Stops listening, drops pending events, cuts off requests in flight and ends waiting flushes. */
   stop(): Promise<void>;
 }
 
@@ -176,26 +179,11 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     return queue;
   };
 
-  const onChange = (change: ChangeEvent): void => {
-    if (stopped) return;
-    let events: WebhookEvent[];
-    try {
-      events = buildWebhookEvents(change, project.subscriptions, {
-        appId: options.app.appId,
-        nextEventId: () => nextEventId++,
-      });
-    } catch (error) {
-      log.error(
-        {
-          err: error,
-          portalId: change.portalId,
-          objectType: change.objectType,
-          objectId: change.objectId,
-        },
-        'cannot build webhook events for a change; it is skipped',
-      );
-      return;
-    }
+  const deliver = (change: ChangeEvent): void => {
+    const events = buildWebhookEvents(change, project.subscriptions, {
+      appId: options.app.appId,
+      nextEventId: () => nextEventId++,
+    });
     if (events.length === 0) return;
 
     if (options.isInstalled && !options.isInstalled(change.portalId)) {
@@ -216,6 +204,33 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     queueOf(change.portalId).enqueue(events);
   };
 
+  // The feed calls this inside the store's write path, so an error here is logged, never thrown.
+  const onChange = (change: ChangeEvent): void => {
+    if (stopped) return;
+    try {
+      deliver(change);
+    } catch (error) {
+      log.error(
+        {
+          err: error,
+          portalId: change.portalId,
+          objectType: change.objectType,
+          objectId: change.objectId,
+          kind: change.kind,
+        },
+        'webhook events for a change could not be queued; the change is skipped',
+      );
+    }
+  };
+
+  const warnIfDecodedEscapes = (url: string | undefined): void => {
+    if (url === undefined || !hasValidationDecodedEscape(url)) return;
+    log.warn(
+      { targetUrl: url },
+      'webhook target URL contains an escape such as %2F that HubSpot validation decodes; the sandbox signs the URL as configured, so a receiver that decodes it computes another signature',
+    );
+  };
+
   const unsubscribe = options.changes.subscribe(onChange);
   log.info(
     {
@@ -226,6 +241,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     },
     'webhook dispatcher started',
   );
+  warnIfDecodedEscapes(targetUrl);
 
   return {
     subscriptions: project.subscriptions,
@@ -237,9 +253,11 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       targetUrl = url;
       warnedNoTarget = false;
       log.info({ targetUrl: url }, 'webhook target URL changed');
+      warnIfDecodedEscapes(url);
     },
     stats,
     flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
+      if (stopped) return Promise.resolve();
       for (const queue of queues.values()) queue.flushNow();
       return waitForIdle(timeoutMs);
     },
@@ -249,7 +267,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       unsubscribe();
       for (const queue of queues.values()) queue.stop();
       agents.destroy();
-      notifyChange();
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters.clear();
       log.info(stats(), 'webhook dispatcher stopped');
     },
   };

@@ -20,8 +20,8 @@
  * stop()                 -> await webhooks.stop()
  * ```
  *
- * The store emits one ChangeEvent per association change (either side as `from`); this module
- * sends it to both sides' subscriptions. Target URLs must be on a loopback host unless
+ * The store emits an associationChange per direction; each goes to the subscriptions of its
+ * `from` object, so both sides reach the app when both are subscribed. Target URLs must be on a loopback host unless
  * `allowRemoteTargets` is set, and the file's production `targetUrl` is never called.
  */
 export {

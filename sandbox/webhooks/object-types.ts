@@ -48,10 +48,3 @@ export function crmTypeForObjectName(name: string): CrmObjectType | undefined {
 export function objectTypeIdOf(type: CrmObjectType): string {
   return HUBSPOT_OBJECT_TYPE_IDS[OBJECT_NAME_BY_CRM_TYPE[type]];
 }
-
-/** HubSpot's association name between two object types, for example `TICKET_TO_COMPANY`. */
-export function associationTypeName(from: CrmObjectType, to: CrmObjectType): string {
-  const fromName = OBJECT_NAME_BY_CRM_TYPE[from].toUpperCase();
-  const toName = OBJECT_NAME_BY_CRM_TYPE[to].toUpperCase();
-  return `${fromName}_TO_${toName}`;
-}

@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '../store/changes';
+import type { ChangeEvent, CrmObjectType } from '../store/changes';
 import { DEFAULT_SUBSCRIPTIONS_FILE } from './dispatcher';
 import { buildWebhookEvents, type PayloadContext } from './payload';
 import { loadWebhooksFile, parseWebhooksConfig, type WebhookSubscription } from './subscriptions';
@@ -166,25 +166,13 @@ describe('buildWebhookEvents', () => {
     expect(events[0]?.changeFlag).toBeUndefined();
   });
 
-  test('sends both sides of an association', () => {
-    const events = buildWebhookEvents(
-      change({
-        kind: 'associationChange',
-        changeSource: 'CRM_UI',
-        sourceId: 'userId:77',
-        association: {
-          fromType: 'companies',
-          fromId: '42',
-          toType: 'tickets',
-          toId: '8001',
-          associationType: 'COMPANY_TO_TICKET',
-          removed: false,
-          isPrimary: false,
-        },
-      }),
-      projectSubscriptions,
-      context(),
-    );
+  test('maps each association direction to its side', () => {
+    const directions = [
+      association('companies', '42', 'tickets', '8001', 'COMPANY_TO_TICKET'),
+      association('tickets', '8001', 'companies', '42', 'TICKET_TO_COMPANY'),
+    ];
+    const ids = context();
+    const events = directions.flatMap((c) => buildWebhookEvents(c, projectSubscriptions, ids));
 
     expect(events).toEqual([
       {
@@ -195,13 +183,13 @@ describe('buildWebhookEvents', () => {
         occurredAt: OCCURRED_AT,
         subscriptionType: 'company.associationChange',
         attemptNumber: 0,
-        changeSource: 'CRM_UI',
-        sourceId: 'userId:77',
         associationType: 'COMPANY_TO_TICKET',
         fromObjectId: 42,
         toObjectId: 8001,
         associationRemoved: false,
         isPrimaryAssociation: false,
+        changeSource: 'CRM_UI',
+        sourceId: 'userId:77',
       },
       {
         eventId: 101,
@@ -211,73 +199,65 @@ describe('buildWebhookEvents', () => {
         occurredAt: OCCURRED_AT,
         subscriptionType: 'ticket.associationChange',
         attemptNumber: 0,
-        changeSource: 'CRM_UI',
-        sourceId: 'userId:77',
         associationType: 'TICKET_TO_COMPANY',
         fromObjectId: 8001,
         toObjectId: 42,
         associationRemoved: false,
         isPrimaryAssociation: false,
+        changeSource: 'CRM_UI',
+        sourceId: 'userId:77',
       },
     ]);
+    expect(events[0]?.objectId).toBeUndefined();
   });
 
-  test('sends only the subscribed side', () => {
+  test('skips an unsubscribed association side', () => {
     const events = buildWebhookEvents(
-      change({
-        objectType: 'deals',
-        objectId: '3',
-        kind: 'associationChange',
-        association: {
-          fromType: 'deals',
-          fromId: '3',
-          toType: 'companies',
-          toId: '42',
-          associationType: 'DEAL_TO_COMPANY',
-          removed: true,
-          isPrimary: false,
-        },
+      association('deals', '3', 'companies', '42', 'DEAL_TO_COMPANY', { removed: true }),
+      projectSubscriptions,
+      context(),
+    );
+    expect(events).toEqual([]);
+  });
+
+  test('passes removal and primary flags', () => {
+    const events = buildWebhookEvents(
+      association('contacts', '600', 'companies', '42', 'CONTACT_TO_COMPANY', {
+        removed: true,
+        isPrimary: true,
       }),
       projectSubscriptions,
       context(),
     );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      subscriptionType: 'company.associationChange',
-      associationType: 'COMPANY_TO_DEAL',
-      fromObjectId: 42,
-      toObjectId: 3,
+      subscriptionType: 'contact.associationChange',
+      associationType: 'CONTACT_TO_COMPANY',
+      fromObjectId: 600,
+      toObjectId: 42,
       associationRemoved: true,
+      isPrimaryAssociation: true,
     });
   });
 
-  test('sends a primary association twice per side', () => {
+  test('adds objectTypeId to generic association events', () => {
+    const { subscriptions } = parseWebhooksConfig(
+      fileWith(
+        [],
+        [{ subscriptionType: 'object.associationChange', objectType: 'ticket', active: true }],
+      ),
+    );
     const events = buildWebhookEvents(
-      change({
-        objectType: 'contacts',
-        objectId: '600',
-        kind: 'associationChange',
-        association: {
-          fromType: 'contacts',
-          fromId: '600',
-          toType: 'companies',
-          toId: '42',
-          associationType: 'CONTACT_TO_COMPANY',
-          removed: false,
-          isPrimary: true,
-        },
-      }),
-      projectSubscriptions,
+      association('tickets', '8001', 'companies', '42', 'TICKET_TO_COMPANY'),
+      subscriptions,
       context(),
     );
-    expect(
-      events.map((e) => [e.subscriptionType, e.associationType, e.isPrimaryAssociation]),
-    ).toEqual([
-      ['contact.associationChange', 'CONTACT_TO_COMPANY', true],
-      ['contact.associationChange', 'CONTACT_TO_COMPANY', false],
-      ['company.associationChange', 'COMPANY_TO_CONTACT', true],
-      ['company.associationChange', 'COMPANY_TO_CONTACT', false],
-    ]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      subscriptionType: 'object.associationChange',
+      objectTypeId: '0-5',
+      associationType: 'TICKET_TO_COMPANY',
+    });
   });
 
   test('builds a merge', () => {
@@ -344,6 +324,32 @@ describe('buildWebhookEvents', () => {
     ).toThrow('merge change for companies 42 has no merge details');
   });
 });
+
+function association(
+  fromType: CrmObjectType,
+  fromId: string,
+  toType: CrmObjectType,
+  toId: string,
+  associationType: string,
+  flags: { removed?: boolean; isPrimary?: boolean } = {},
+): ChangeEvent {
+  return change({
+    objectType: fromType,
+    objectId: fromId,
+    kind: 'associationChange',
+    changeSource: 'CRM_UI',
+    sourceId: 'userId:77',
+    association: {
+      fromType,
+      fromId,
+      toType,
+      toId,
+      associationType,
+      removed: flags.removed ?? false,
+      isPrimary: flags.isPrimary ?? false,
+    },
+  });
+}
 
 function fileWith(
   legacyCrmObjects: { subscriptionType: string; active: boolean }[],

@@ -1,5 +1,4 @@
 import type { ChangeEvent, CrmObjectType } from '../store/changes';
-import { associationTypeName } from './object-types';
 import type { WebhookSubscription } from './subscriptions';
 
 /** One event in a webhook request body, with HubSpot's field names. */
@@ -44,8 +43,6 @@ const UNSENT_PROPERTIES = new Set(['hs_lastmodifieddate', 'num_unique_conversion
 
 /**
  * Builds the webhook events one store change produces: one per matching active subscription.
- * An association change produces events for both of its sides, each side through its own
- * object's subscriptions.
  */
 export function buildWebhookEvents(
   change: ChangeEvent,
@@ -123,11 +120,9 @@ function kindFields(change: ChangeEvent): Partial<WebhookEvent> {
 }
 
 /**
- * Builds both sides of an association change: the `from` side with the store's association
- * name and the `to` side with the reversed name (`COMPANY_TO_TICKET` becomes `TICKET_TO_COMPANY`).
- * The store emits one change per association, so each side is produced here exactly once.
- * NOTE: HubSpot creates the unlabeled association next to a primary one and may send a message
- * for each, so a primary change is sent twice per side, once with `isPrimaryAssociation: false`.
+ * Builds the events of one direction of an association change. The store emits a change per
+ * direction (`COMPANY_TO_TICKET` and `TICKET_TO_COMPANY`), and for a primary association a plain
+ * change plus a primary one, so each change maps to events of its `from` object only.
  */
 function buildAssociationEvents(
   change: ChangeEvent,
@@ -140,38 +135,16 @@ function buildAssociationEvents(
       `associationChange for ${change.objectType} ${change.objectId} has no association details`,
     );
   }
-  const sides = [
-    {
-      type: association.fromType,
-      fromId: association.fromId,
-      toId: association.toId,
-      associationType: association.associationType,
-    },
-    {
-      type: association.toType,
-      fromId: association.toId,
-      toId: association.fromId,
-      associationType: associationTypeName(association.toType, association.fromType),
-    },
-  ];
-  const primaryFlags = association.isPrimary ? [true, false] : [false];
-
-  const events: WebhookEvent[] = [];
-  for (const side of sides) {
-    for (const subscription of matching(subscriptions, 'associationChange', side.type)) {
-      for (const isPrimary of primaryFlags) {
-        const fields: Partial<WebhookEvent> = {};
-        if (subscription.objectTypeId) fields.objectTypeId = subscription.objectTypeId;
-        fields.associationType = side.associationType;
-        fields.fromObjectId = numericId(side.fromId, 'fromObjectId');
-        fields.toObjectId = numericId(side.toId, 'toObjectId');
-        fields.associationRemoved = association.removed;
-        fields.isPrimaryAssociation = isPrimary;
-        events.push(composeEvent(change, subscription, context, fields));
-      }
-    }
-  }
-  return events;
+  return matching(subscriptions, 'associationChange', association.fromType).map((subscription) => {
+    const fields: Partial<WebhookEvent> = {};
+    if (subscription.objectTypeId) fields.objectTypeId = subscription.objectTypeId;
+    fields.associationType = association.associationType;
+    fields.fromObjectId = numericId(association.fromId, 'fromObjectId');
+    fields.toObjectId = numericId(association.toId, 'toObjectId');
+    fields.associationRemoved = association.removed;
+    fields.isPrimaryAssociation = association.isPrimary;
+    return composeEvent(change, subscription, context, fields);
+  });
 }
 
 function numericId(id: string, field: string): number {

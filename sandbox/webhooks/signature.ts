@@ -17,6 +17,17 @@ export function signatureV3(
     .digest('base64');
 }
 
+/** Percent-escapes that HubSpot's v3 validation rules tell receivers to decode in the URI. */
+const VALIDATION_DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/i;
+
+/**
+ * Whether a receiver that follows HubSpot's v3 validation rules would hash a different URI than
+ * `targetUrl`, because it decodes one of the listed escapes (such as `%2F`) before hashing.
+ */
+export function hasValidationDecodedEscape(targetUrl: string): boolean {
+  return VALIDATION_DECODED_ESCAPES.test(targetUrl);
+}
+
 export const WEBHOOK_USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/)';
 
 /**

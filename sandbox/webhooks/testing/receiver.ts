@@ -38,6 +38,7 @@ export async function startReceiver(
   const requests: ReceivedRequest[] = [];
   const open = new Map<number, number>();
   const maxConcurrentByPortal = new Map<number, number>();
+  const replyTimers = new Set<NodeJS.Timeout>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -73,10 +74,12 @@ export async function startReceiver(
       }
       const { status, delayMs } =
         typeof answer === 'number' ? { status: answer, delayMs: 0 } : answer;
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        replyTimers.delete(timer);
         finish();
         if (!res.destroyed) res.writeHead(status, { 'Content-Type': 'text/plain' }).end('ok');
       }, delayMs);
+      replyTimers.add(timer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,6 +91,7 @@ export async function startReceiver(
     url: (pathAndQuery = '/hubspot/webhooks') => `http://127.0.0.1:${port}${pathAndQuery}`,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of replyTimers) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
