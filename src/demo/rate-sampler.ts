@@ -1,0 +1,45 @@
+/**
+ * Samples a request counter while the demo runs and finds the busiest rolling window, which
+ * shows how close the app came to HubSpot's per-portal limit.
+ */
+export class RateSampler {
+  private readonly samples: [number, number][] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly readCount: () => number,
+    private readonly intervalMs = 250,
+  ) {}
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sample();
+  }
+
+  private sample(): void {
+    this.samples.push([Date.now(), this.readCount()]);
+  }
+
+  /**
+   * The most requests counted between two samples at most `windowMs` apart. Requests made just
+   * before the first sample of a window are not seen, so this can underestimate the true peak
+   * by what one sampling interval adds.
+   */
+  peak(windowMs: number): number {
+    let peak = 0;
+    let start = 0;
+    for (let end = 0; end < this.samples.length; end += 1) {
+      const [endTime, endCount] = this.samples[end]!;
+      while (start < end && endTime - this.samples[start]![0] > windowMs) start += 1;
+      peak = Math.max(peak, endCount - this.samples[start]![1]);
+    }
+    return peak;
+  }
+}

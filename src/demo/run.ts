@@ -1,0 +1,433 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import IORedis from 'ioredis';
+import { startSandbox, type PortalHandle, type Sandbox } from '../../sandbox';
+import { defaultTicketPipeline } from '../../sandbox/store/pipelines';
+import { ProgressStore } from '../../webhooks/backfill/progress';
+import { DirtyMarks } from '../../webhooks/queue/marks';
+import { RecomputeStore } from '../../webhooks/recompute/store';
+import { DEFAULT_WORKSPACE } from '../../webhooks/recompute/config-source';
+import { ConfigStore } from '../store/configs';
+import { freePort } from '../redis/local-server';
+import type { DemoOptions } from './args';
+import { compareWithSandbox, type ScoreMismatch } from './expected';
+import { installThroughOAuth } from './oauth';
+import { startAppProcess, waitForHttpOk, type AppProcess } from './processes';
+import { RateSampler } from './rate-sampler';
+import { startDemoRedis } from './redis';
+import {
+  biggestDrops,
+  countByStatus,
+  formatSummary,
+  readWrittenScores,
+  type CompanyScore,
+  type DemoReport,
+} from './summary';
+
+/** HubSpot's limit for a public app: requests per portal per rolling 10 seconds. */
+const HUBSPOT_LIMIT_PER_10S = 110;
+
+/** Generous upper bounds; the demo fails with a clear message instead of hanging. */
+const BACKFILL_TIMEOUT_MS = 10 * 60_000;
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
+
+export interface DemoRun {
+  report: DemoReport;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Stops what the demo started, last started first. */
+class CleanupStack {
+  private readonly steps: { label: string; run: () => Promise<void> }[] = [];
+
+  push(label: string, run: () => Promise<void>): void {
+    this.steps.push({ label, run });
+  }
+
+  async run(print: (line: string) => void): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      try {
+        await step.run();
+      } catch (error) {
+        print(
+          `Stopping ${step.label} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+}
+
+interface DemoContext {
+  options: DemoOptions;
+  print: (line: string) => void;
+  sandbox: Sandbox;
+  portal: PortalHandle;
+  redis: IORedis;
+  prefix: string;
+  results: RecomputeStore;
+  progress: ProgressStore;
+  marks: DirtyMarks;
+  processes: AppProcess[];
+}
+
+/**
+ * Runs the demo up to the summary: Redis, the sandbox portal, the web and worker processes, the
+ * OAuth install, the backfill, the scenario replay and the checks. Everything it started keeps
+ * running until `stop()` is called, so the URLs stay usable.
+ */
+export async function runDemo(
+  options: DemoOptions,
+  print: (line: string) => void,
+): Promise<DemoRun> {
+  const started = Date.now();
+  const cleanup = new CleanupStack();
+  const errors: string[] = [];
+  const urls: Record<string, string> = {};
+  const seconds = { install: 0, backfill: 0, scenario: 0, total: 0 };
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'cs-health-demo-'));
+  let report: DemoReport | undefined;
+  let context: DemoContext | undefined;
+  let sampler: RateSampler | undefined;
+
+  try {
+    const redisServer = await startDemoRedis(print);
+    if (redisServer.owned) cleanup.push('Redis', () => redisServer.stop());
+    const sandbox = await startSandbox({ timeScale: options.timeScale, logger: false });
+    cleanup.push('the sandbox', () => sandbox.stop());
+    const portal = await sandbox.createPortal({ seed: 'ravenstack', companies: options.companies });
+    print(
+      `Sandbox: ${sandbox.baseUrl}, portal ${portal.id} with ${portal.listObjects('companies').length} companies`,
+    );
+    urls['Sandbox API:'] = sandbox.baseUrl;
+
+    const prefix = `csh-demo-${randomBytes(4).toString('hex')}`;
+    const redis = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
+    cleanup.push('the Redis connection', async () => {
+      redis.disconnect();
+    });
+    const results = new RecomputeStore(redis, prefix);
+    context = {
+      options,
+      print,
+      sandbox,
+      portal,
+      redis,
+      prefix,
+      results,
+      progress: new ProgressStore(redis, prefix, results),
+      marks: new DirtyMarks(redis, prefix),
+      processes: [],
+    };
+
+    const origin = await startApp(context, redisServer.url, logDir, cleanup, urls);
+    sampler = new RateSampler(() => sandbox.requestCountsByPortal(portal.id).total ?? 0);
+    sampler.start();
+
+    let phase = Date.now();
+    const install = await installThroughOAuth(origin);
+    print(
+      `Install: approved on the sandbox consent page; the callback answered at ${install.finalUrl}`,
+    );
+    seconds.install = (Date.now() - phase) / 1000;
+
+    phase = Date.now();
+    await waitForBackfill(context);
+    seconds.backfill = (Date.now() - phase) / 1000;
+    const afterBackfill = readWrittenScores(portal);
+
+    phase = Date.now();
+    const scenario = await replayScenario(context);
+    seconds.scenario = (Date.now() - phase) / 1000;
+    sampler.stop();
+
+    report = await buildReport(context, afterBackfill, scenario, sampler, seconds, errors);
+  } catch (error) {
+    errors.push(error instanceof Error ? error.message : String(error));
+    sampler?.stop();
+    if (context) {
+      for (const app of context.processes) {
+        if (app.child.exitCode !== null)
+          errors.push(`the ${app.name} process ended early; its log is ${app.logFile}`);
+      }
+    }
+  }
+  seconds.total = (Date.now() - started) / 1000;
+  report ??= emptyReport(context?.portal.id ?? 0, options, seconds, errors);
+  report.seconds = seconds;
+  urls['Logs:'] = logDir;
+  print(formatSummary(report, urls));
+  return { report, urls, stop: () => cleanup.run(print) };
+}
+
+/** Starts the web and worker processes pointed at the sandbox, and waits until both are ready. */
+async function startApp(
+  context: DemoContext,
+  redisUrl: string,
+  logDir: string,
+  cleanup: CleanupStack,
+  urls: Record<string, string>,
+): Promise<string> {
+  const { sandbox, print } = context;
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const adminToken = randomBytes(24).toString('hex');
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: context.options.logLevel,
+    PUBLIC_ORIGIN: origin,
+    HUBSPOT_CLIENT_ID: sandbox.app.clientId,
+    HUBSPOT_CLIENT_SECRET: sandbox.app.clientSecret,
+    HUBSPOT_APP_ID: String(sandbox.app.appId),
+    HUBSPOT_API_BASE: sandbox.baseUrl,
+    HUBSPOT_AUTHORIZE_URL: sandbox.authorizeUrl,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: context.prefix,
+    TOKEN_ENCRYPTION_KEYS: `demo:${randomBytes(32).toString('base64')}`,
+    ADMIN_TOKEN: adminToken,
+  };
+  sandbox.setWebhookTarget(`${origin}/hubspot/webhooks`);
+  const web = startAppProcess('web', 'src/main/web.ts', env, path.join(logDir, 'web.log'));
+  const worker = startAppProcess(
+    'worker',
+    'src/main/worker.ts',
+    env,
+    path.join(logDir, 'worker.log'),
+  );
+  context.processes.push(web, worker);
+  cleanup.push('the web process', () => web.stop());
+  cleanup.push('the worker process', () => worker.stop());
+  await waitForHttpOk(`${origin}/healthz`, context.processes, 60_000);
+  // /readyz turns 200 once a worker has consumed a canary job, so the worker is running too.
+  await waitForHttpOk(`${origin}/readyz`, context.processes, 60_000);
+  print(`App: web process at ${origin} and one worker process are ready (logs in ${logDir})`);
+  urls['App:'] = origin;
+  urls['Queue dashboard:'] = `${origin}/admin/queues (Authorization: Bearer ${adminToken})`;
+  return origin;
+}
+
+function assertProcessesRunning(context: DemoContext): void {
+  for (const app of context.processes) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(
+        `the ${app.name} process ended unexpectedly. Its last log lines:\n${app.tail()}`,
+      );
+    }
+  }
+}
+
+/** Waits until the install backfill has scored every company, printing progress. */
+async function waitForBackfill(context: DemoContext): Promise<void> {
+  const { portal, progress, print } = context;
+  const deadline = Date.now() + BACKFILL_TIMEOUT_MS;
+  let lastLine = '';
+  for (;;) {
+    assertProcessesRunning(context);
+    const state = await progress.read(portal.id);
+    const line = state
+      ? `Backfill: ${state.state}, ${state.done} of ${state.total || state.listed} scored` +
+        (state.failed > 0 ? `, ${state.failed} failed` : '')
+      : 'Backfill: waiting for the install to start it';
+    if (line !== lastLine) print(line);
+    lastLine = line;
+    if (state?.state === 'failed')
+      throw new Error(`the backfill failed: ${state.error ?? 'no reason recorded'}`);
+    if (state?.state === 'done') {
+      await waitForDrain(context);
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the backfill did not finish within ${BACKFILL_TIMEOUT_MS / 60_000} minutes (${line})`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+/**
+ * Waits until the sandbox has no webhook delivery pending and the portal's recompute queue is
+ * empty with no job scheduled, twice in a row a moment apart.
+ */
+async function waitForDrain(context: DemoContext): Promise<void> {
+  const { sandbox, portal, marks } = context;
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let quietChecks = 0;
+  while (quietChecks < 2) {
+    assertProcessesRunning(context);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the recompute queue did not drain within ${DRAIN_TIMEOUT_MS / 60_000} minutes`,
+      );
+    }
+    await sandbox.flushWebhooks(30_000);
+    const depth = (await marks.depths()).find((entry) => entry.portalId === portal.id);
+    const busy =
+      depth !== undefined &&
+      (depth.hot + depth.cold + depth.refs + depth.drops + depth.inflight > 0 ||
+        depth.jobId !== undefined);
+    const stats = sandbox.webhookStats();
+    quietChecks = busy || stats.pending > 0 || stats.inFlight > 0 ? 0 : quietChecks + 1;
+    await sleep(300);
+  }
+}
+
+/** Replays scenario days one at a time; webhooks from each day drive the rescoring. */
+async function replayScenario(context: DemoContext): Promise<{ days: number; changes: number }> {
+  const { portal, print, results } = context;
+  const available = portal.scenarioDaysLeft();
+  const days = Math.min(context.options.days ?? available, available);
+  let changes = 0;
+  for (let day = 1; day <= days; day += 1) {
+    const before = (await results.readStats(portal.id)).recomputes;
+    const advanced = await portal.advanceScenario(1);
+    changes += advanced.changes;
+    await waitForDrain(context);
+    const after = (await results.readStats(portal.id)).recomputes;
+    print(
+      `Scenario day ${day}/${days} (${advanced.days.join(', ')}): ${advanced.changes} CRM changes, ` +
+        `${after - before} companies rescored`,
+    );
+  }
+  return { days, changes };
+}
+
+async function buildReport(
+  context: DemoContext,
+  afterBackfill: Map<string, CompanyScore>,
+  scenario: { days: number; changes: number },
+  sampler: RateSampler,
+  seconds: DemoReport['seconds'],
+  errors: string[],
+): Promise<DemoReport> {
+  const { sandbox, portal, results } = context;
+  const apiCalls = sandbox.requestCountsByPortal(portal.id).total ?? 0;
+  const companies = portal.listObjects('companies').length;
+  const written = readWrittenScores(portal);
+  const stats = await results.readStats(portal.id);
+  const tasks = portal.listObjects('tasks').length;
+
+  if (written.size !== companies) {
+    const missing = portal
+      .listObjects('companies')
+      .filter((company) => !written.has(company.id))
+      .map((company) => company.id);
+    errors.push(
+      `${companies - written.size} of ${companies} companies have no cs_health_score, e.g. ${missing.slice(0, 5).join(', ')}`,
+    );
+  }
+  for (const [companyId, failure] of await results.failedCompanies(portal.id)) {
+    errors.push(
+      `company ${companyId} failed to recompute: ${failure.category}: ${failure.message}`,
+    );
+  }
+  const verified = await verifyScores(context, errors);
+
+  const windowMs = 10_000 / context.options.timeScale;
+  const peak = sampler.peak(windowMs);
+  return {
+    portalId: portal.id,
+    companies,
+    scored: written.size,
+    byStatus: countByStatus(written),
+    webhookEvents: sandbox.webhookStats().eventsDelivered,
+    recomputes: stats.recomputes,
+    apiCalls,
+    apiCallsPerCompany: companies === 0 ? 0 : apiCalls / companies,
+    tasksCreated: tasks,
+    statusChanges: stats.statusChanges,
+    scenario,
+    verified,
+    rateLimit: {
+      limit: HUBSPOT_LIMIT_PER_10S,
+      windowSeconds: windowMs / 1000,
+      peak,
+      headroom: HUBSPOT_LIMIT_PER_10S - peak,
+      timeScale: context.options.timeScale,
+    },
+    seconds,
+    biggestDrops: biggestDrops(portal, afterBackfill, written),
+    errors,
+  };
+}
+
+/**
+ * Scores every company straight from the sandbox's data at the time the app last computed it,
+ * and compares with what the app wrote. Returns the number of companies checked.
+ */
+async function verifyScores(context: DemoContext, errors: string[]): Promise<number> {
+  const { portal, results, redis, prefix } = context;
+  const config = await new ConfigStore(redis, prefix).get(portal.id, DEFAULT_WORKSPACE);
+  const closedStageIds = new Set(
+    defaultTicketPipeline(new Date().toISOString())
+      .stages.filter((stage) => stage.metadata.isClosed === 'true')
+      .map((stage) => stage.id),
+  );
+  const ids = portal.listObjects('companies').map((company) => company.id);
+  const stored = await results.getResults(portal.id, ids);
+  const mismatches: ScoreMismatch[] = [];
+  let verified = 0;
+  for (const id of ids) {
+    const record = stored.get(id);
+    if (!record) continue;
+    const check = compareWithSandbox(
+      portal,
+      id,
+      config,
+      closedStageIds,
+      new Date(record.computedAt),
+    );
+    mismatches.push(...check.mismatches);
+    verified += 1;
+  }
+  for (const mismatch of mismatches.slice(0, 10)) {
+    errors.push(
+      `company ${mismatch.companyId}: ${mismatch.property} is ${JSON.stringify(mismatch.written)}, ` +
+        `the sandbox's data gives ${JSON.stringify(mismatch.expected)}`,
+    );
+  }
+  if (mismatches.length > 10)
+    errors.push(`${mismatches.length - 10} more mismatches between written and expected values`);
+  return verified;
+}
+
+function emptyReport(
+  portalId: number,
+  options: DemoOptions,
+  seconds: DemoReport['seconds'],
+  errors: string[],
+): DemoReport {
+  return {
+    portalId,
+    companies: 0,
+    scored: 0,
+    byStatus: { healthy: 0, needs_attention: 0, at_risk: 0 },
+    webhookEvents: 0,
+    recomputes: 0,
+    apiCalls: 0,
+    apiCallsPerCompany: 0,
+    tasksCreated: 0,
+    statusChanges: 0,
+    scenario: { days: 0, changes: 0 },
+    verified: 0,
+    rateLimit: {
+      limit: HUBSPOT_LIMIT_PER_10S,
+      windowSeconds: 10 / options.timeScale,
+      peak: 0,
+      headroom: HUBSPOT_LIMIT_PER_10S,
+      timeScale: options.timeScale,
+    },
+    seconds,
+    biggestDrops: [],
+    errors,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

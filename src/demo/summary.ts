@@ -1,0 +1,149 @@
+import type { PortalHandle } from '../../sandbox';
+
+/** The JSON report of `npm run demo -- --report FILE`. */
+export interface DemoReport {
+  portalId: number;
+  /** Companies in the sandbox portal at the end. */
+  companies: number;
+  /** Companies whose `cs_health_score` the app wrote, read back from the sandbox. */
+  scored: number;
+  byStatus: { healthy: number; needs_attention: number; at_risk: number };
+  /** Webhook events the sandbox delivered to the app and the app acknowledged. */
+  webhookEvents: number;
+  /** Company scorings the workers ran (including those that wrote nothing). */
+  recomputes: number;
+  /** HubSpot API requests the app made, counted by the sandbox. */
+  apiCalls: number;
+  apiCallsPerCompany: number;
+  tasksCreated: number;
+  statusChanges: number;
+  scenario: { days: number; changes: number };
+  /** Companies whose written score, status, drivers and coverage were checked against the data. */
+  verified: number;
+  rateLimit: {
+    /** Requests allowed per portal in one rolling window. */
+    limit: number;
+    windowSeconds: number;
+    /** Most requests seen in one window while the demo ran. */
+    peak: number;
+    headroom: number;
+    /** The sandbox's windows are this many times shorter than HubSpot's. */
+    timeScale: number;
+  };
+  seconds: { install: number; backfill: number; scenario: number; total: number };
+  biggestDrops: {
+    companyId: string;
+    name: string;
+    before: number;
+    after: number;
+    drivers: string[];
+  }[];
+  errors: string[];
+}
+
+export interface CompanyScore {
+  score: number;
+  status: string;
+}
+
+/** Reads the score and status the app wrote on every company of the portal. */
+export function readWrittenScores(portal: PortalHandle): Map<string, CompanyScore> {
+  const scores = new Map<string, CompanyScore>();
+  for (const company of portal.listObjects('companies')) {
+    const text = company.properties.cs_health_score;
+    if (text === null || text === undefined || text === '') continue;
+    scores.set(company.id, {
+      score: Number(text),
+      status: company.properties.cs_health_status ?? '',
+    });
+  }
+  return scores;
+}
+
+/** Counts companies per written status; unknown values are left out. */
+export function countByStatus(scores: Map<string, CompanyScore>): DemoReport['byStatus'] {
+  const counts = { healthy: 0, needs_attention: 0, at_risk: 0 };
+  for (const { status } of scores.values()) {
+    if (status === 'healthy' || status === 'needs_attention' || status === 'at_risk')
+      counts[status] += 1;
+  }
+  return counts;
+}
+
+/** The companies whose score fell most between two readings, with their current drivers. */
+export function biggestDrops(
+  portal: PortalHandle,
+  before: Map<string, CompanyScore>,
+  after: Map<string, CompanyScore>,
+  count = 5,
+): DemoReport['biggestDrops'] {
+  const drops: DemoReport['biggestDrops'] = [];
+  for (const [companyId, now] of after) {
+    const then = before.get(companyId);
+    if (!then || now.score >= then.score) continue;
+    const company = portal.getObject('companies', companyId);
+    drops.push({
+      companyId,
+      name: company?.properties.name ?? `Company ${companyId}`,
+      before: then.score,
+      after: now.score,
+      drivers: (company?.properties.cs_health_drivers ?? '').split('\n').filter(Boolean),
+    });
+  }
+  return drops.sort((a, b) => b.before - b.after - (a.before - a.after)).slice(0, count);
+}
+
+/** Renders the report as the text summary the demo prints. */
+export function formatSummary(report: DemoReport, urls: Record<string, string>): string {
+  const lines: string[] = [];
+  const { byStatus } = report;
+  lines.push('');
+  lines.push('CS Health demo summary');
+  lines.push('======================');
+  lines.push(`Companies in the portal:   ${report.companies}`);
+  lines.push(`Scored by the app:         ${report.scored}`);
+  lines.push(
+    `By status:                 ${byStatus.healthy} healthy, ${byStatus.needs_attention} needs attention, ${byStatus.at_risk} at risk`,
+  );
+  lines.push(
+    `Scenario replayed:         ${report.scenario.days} days, ${report.scenario.changes} CRM changes`,
+  );
+  lines.push(`Webhook events received:   ${report.webhookEvents}`);
+  lines.push(`Recomputes:                ${report.recomputes}`);
+  lines.push(`Status changes:            ${report.statusChanges}`);
+  lines.push(`At-risk tasks created:     ${report.tasksCreated}`);
+  lines.push(
+    `HubSpot API calls:         ${report.apiCalls} (${report.apiCallsPerCompany.toFixed(2)} per company)`,
+  );
+  const rate = report.rateLimit;
+  lines.push(
+    `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of ${rate.limit} allowed (${rate.headroom} to spare)` +
+      (rate.timeScale !== 1 ? `; sandbox windows ${rate.timeScale}x shorter than HubSpot's` : ''),
+  );
+  lines.push(
+    `Verified against the data: ${report.verified} companies (score, status, drivers, coverage)`,
+  );
+  lines.push(
+    `Time:                      install ${report.seconds.install.toFixed(1)} s, backfill ${report.seconds.backfill.toFixed(1)} s, scenario ${report.seconds.scenario.toFixed(1)} s, total ${report.seconds.total.toFixed(1)} s`,
+  );
+  if (report.biggestDrops.length > 0) {
+    lines.push('');
+    lines.push('Biggest drops during the scenario:');
+    for (const drop of report.biggestDrops) {
+      lines.push(`  ${drop.name} (${drop.companyId}): ${drop.before} -> ${drop.after}`);
+      for (const driver of drop.drivers) lines.push(`      ${driver}`);
+    }
+  }
+  lines.push('');
+  if (report.errors.length === 0) {
+    lines.push('No errors.');
+  } else {
+    lines.push(`${report.errors.length} error(s):`);
+    for (const error of report.errors) lines.push(`  - ${error}`);
+  }
+  if (Object.keys(urls).length > 0) {
+    lines.push('');
+    for (const [label, url] of Object.entries(urls)) lines.push(`${label.padEnd(26)} ${url}`);
+  }
+  return lines.join('\n');
+}
