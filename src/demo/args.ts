@@ -2,7 +2,7 @@
 export interface DemoOptions {
   /** Exit after the summary instead of running until Ctrl-C. */
   exit: boolean;
-  /** Where to write the JSON report; none when undefined. */
+  /** Path of the JSON report; no report is written when undefined. */
   reportFile?: string;
   /** Scenario days to replay after the backfill; undefined replays all of them. */
   days?: number;

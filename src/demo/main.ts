@@ -5,8 +5,8 @@ import { runDemo } from './run';
 
 /**
  * `npm run demo`: the main job end to end on a local sandbox portal. With `--exit` it stops
- * after the summary (exit code 0 when the report lists no errors, 1 otherwise); without it, it
- * keeps everything running until Ctrl-C.
+ * after the summary, with exit code 0 when the report lists no errors and 1 otherwise. Without
+ * it, everything keeps running until Ctrl-C.
  */
 async function main(): Promise<number> {
   let options: DemoOptions;

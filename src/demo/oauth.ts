@@ -96,9 +96,9 @@ function attribute(tag: string, name: string): string | undefined {
 }
 
 /**
- * Finds the consent page's form and the fields a browser would submit when the Approve button
- * is pressed: hidden and text inputs, the selected option of each select (the first one when
- * none is marked), and the approve button's own name and value.
+ * Finds the consent page's form and the fields a browser submits when Approve is pressed. These
+ * are the hidden and text inputs, the selected option of each select (the first when none is
+ * marked) and the Approve button's own name and value.
  */
 export function approveFormSubmission(
   html: string,

@@ -65,8 +65,8 @@ export function startAppProcess(
 }
 
 /**
- * Polls `url` until it answers 200, failing early when the process exits and after
- * `timeoutMs` otherwise.
+ * Polls `url` until it responds with 200. Fails early when one of the processes exits, and
+ * after `timeoutMs` otherwise.
  */
 export async function waitForHttpOk(
   url: string,
@@ -79,7 +79,7 @@ export async function waitForHttpOk(
     for (const app of processes) {
       if (app.child.exitCode !== null || app.child.signalCode !== null) {
         throw new Error(
-          `the ${app.name} process ended before ${url} answered. Its last log lines:\n${app.tail()}`,
+          `the ${app.name} process ended before ${url} responded. Its last log lines:\n${app.tail()}`,
         );
       }
     }
@@ -92,5 +92,7 @@ export async function waitForHttpOk(
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${lastProblem})`);
+  throw new Error(
+    `${url} did not respond with 200 within ${timeoutMs / 1000} s (last: ${lastProblem})`,
+  );
 }

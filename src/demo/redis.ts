@@ -8,7 +8,7 @@ export interface DemoRedis {
   stop(): Promise<void>;
 }
 
-/** Thrown when Redis is missing and the demo may not install it; the message says how to. */
+/** Raised when Redis is missing and the demo may not install it. The message explains how to. */
 export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }

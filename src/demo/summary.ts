@@ -70,7 +70,7 @@ export function countByStatus(scores: Map<string, CompanyScore>): DemoReport['by
   return counts;
 }
 
-/** The companies whose score fell most between two readings, with their current drivers. */
+/** Finds the companies whose score fell most between two readings, with their current drivers. */
 export function biggestDrops(
   portal: PortalHandle,
   before: Map<string, CompanyScore>,

@@ -44,9 +44,9 @@ export interface FullScoringResult {
 
 /**
  * Lists every company of the portal and queues each one for a recompute in the cold lane, so
- * webhook work keeps going first. `install` is the first scoring after the app is installed;
+ * webhook work keeps going first. `install` is the first scoring after the app is installed.
  * `nightly` also re-queues companies whose last score is older than a day or whose recompute
- * failed, which catches companies the search did not return. Progress is kept in the
+ * failed, because those may be missing from the search results. Progress is kept in the
  * `ProgressStore` while it runs.
  */
 export async function runFullScoring(
@@ -107,7 +107,7 @@ export interface IncrementalSweepResult {
  * properties the app has no webhook subscription for still refresh within minutes. The first
  * sweep of a portal starts from its last full scoring, or only records the time when there was
  * none. The app's own writes also move `hs_lastmodifieddate`, so a company written since the
- * last sweep is recomputed once more; that run finds nothing changed and writes nothing.
+ * last sweep is recomputed once more. That run finds nothing changed and writes nothing.
  */
 export async function runIncrementalSweep(
   deps: SweepDeps,
@@ -142,8 +142,8 @@ export async function runIncrementalSweep(
 }
 
 /**
- * The BullMQ repeat options for a portal's nightly sweep: every day at `hour` in the portal's
- * time zone (from HubSpot's account details), so the sweep runs at night where the customer is.
+ * Builds the BullMQ repeat options for a portal's nightly sweep: every day at `hour` in the
+ * portal's time zone (from HubSpot's account details), so it runs at night where the customer is.
  */
 export function nightlySweepRepeat(timeZone: string, hour = 2): { pattern: string; tz: string } {
   if (!Number.isInteger(hour) || hour < 0 || hour > 23) {

@@ -7,9 +7,9 @@ import type { RecomputeClient } from './types';
 const TASK_DUE_HOUR = 9;
 
 /**
- * Returns when the At-risk task is due, in the portal's time zone: on the day the next contact
- * falls due under the workspace's contact window (last contact + window), but no later than
- * `window` days from today and no earlier than tomorrow, at 09:00 local time.
+ * Returns when the At-risk task is due: 09:00 in the portal's time zone on the day the next
+ * contact falls due (last contact + contact window). That day is at most `window` days from
+ * today and at least tomorrow.
  */
 export function taskDueAt(
   now: Date,

@@ -29,8 +29,8 @@ function asApiError(error: unknown): ApiErrorShape | undefined {
 }
 
 /**
- * A 400 that one input can cause (an invalid number, an unknown option). A missing property
- * fails every input alike, so splitting the batch would only multiply requests.
+ * Returns true for a 400 that one input can cause (an invalid number, an unknown option). A
+ * missing property fails every input alike, so splitting the batch would only multiply requests.
  */
 function isPerInputRejection(error: ApiErrorShape): boolean {
   if (error.status !== 400) return false;

@@ -17,9 +17,9 @@ export interface ConnectedPortal {
 }
 
 /**
- * Connects the real gateway to a sandbox portal for tests: tokens issued by the sandbox are
- * stored encrypted as an install would store them, and requests go through the real Redis rate
- * limiter with its windows shortened to match the sandbox's `timeScale`.
+ * Connects the real gateway to a sandbox portal for tests. Tokens issued by the sandbox are
+ * stored encrypted, as an install stores them. Requests go through the real Redis rate limiter,
+ * with its windows shortened to match the sandbox's `timeScale`.
  */
 export async function connectSandboxPortal(options: {
   sandbox: Sandbox;
