@@ -552,7 +552,7 @@ describe('startWebhookDispatcher', () => {
       portalId: PORTAL,
       attemptNumber: 1,
       events: 1,
-      reason: 'receiver answered HTTP 500',
+      reason: 'receiver responded with HTTP 500',
     });
     const retry = lines.records.find((r) => r.msg === 'webhook delivery failed; retrying');
     expect(retry).toMatchObject({ level: 40, portalId: PORTAL, attemptNumber: 0 });

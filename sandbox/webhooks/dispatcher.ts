@@ -26,7 +26,7 @@ const deliveryOptionsSchema = z.strictObject({
   maxBatchSize: z.number().int().min(1).max(100).default(100),
   /** How long the first event of a batch waits for more. @defaultValue 200 */
   flushIntervalMs: z.number().min(0).default(200),
-  /** @defaultValue 5000, HubSpot's limit for an answer */
+  /** @defaultValue 5000, HubSpot's limit for a response */
   timeoutMs: z.number().positive().default(5000),
   /** @defaultValue 10, as HubSpot */
   maxRetries: z.number().int().min(0).max(10).default(10),
@@ -41,7 +41,7 @@ export type WebhookDeliveryOptions = z.input<typeof deliveryOptionsSchema>;
 export interface WebhookApp {
   appId: number;
   clientSecret: string;
-  /** Where events go; without one, events are counted in `eventsDiscarded` and dropped. */
+  /** URL every request goes to. Without one, events are dropped and counted in `eventsDiscarded`. */
   targetUrl?: string;
 }
 
@@ -154,9 +154,9 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       timeoutMs: delivery.timeoutMs,
       agents,
     });
-    if (!result.answered) return { ok: false, reason: result.reason };
+    if (!result.responded) return { ok: false, reason: result.reason };
     if (result.status >= 200 && result.status < 300) return { ok: true };
-    return { ok: false, reason: `receiver answered HTTP ${result.status}` };
+    return { ok: false, reason: `receiver responded with HTTP ${result.status}` };
   };
 
   const queueOf = (portalId: number): PortalDeliveryQueue => {

@@ -20,7 +20,7 @@
  * stop()                 -> await webhooks.stop()
  * ```
  *
- * The store emits an associationChange per direction; each goes to the subscriptions of its
+ * The store emits an associationChange per direction. Each goes to the subscriptions of its
  * `from` object, so both sides reach the app when both are subscribed. Target URLs must be on a loopback host unless
  * `allowRemoteTargets` is set, and the file's production `targetUrl` is never called.
  */

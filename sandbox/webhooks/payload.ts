@@ -38,7 +38,7 @@ export interface PayloadContext {
   nextEventId: () => number;
 }
 
-/** Properties HubSpot never sends propertyChange events for, whatever the subscription says. */
+/** Properties HubSpot never sends propertyChange events for, even when a subscription names them. */
 const UNSENT_PROPERTIES = new Set(['hs_lastmodifieddate', 'num_unique_conversion_events']);
 
 /**

@@ -6,9 +6,9 @@ import type { WebhookEvent } from './payload';
 export interface WebhookFaults {
   /** Share (0..1) of events that are queued twice, with the same eventId. */
   webhookDuplicateRate: number;
-  /** Shuffles events within each request and holds some back for a later request. */
+  /** Shuffles events within each request and keeps some back for a later request. */
   webhookReorder: boolean;
-  /** Share (0..1) of requests counted as failed after the receiver answered, as if timed out. */
+  /** Share (0..1) of requests counted as failed after the receiver responded, as if timed out. */
   webhookFailureRate: number;
 }
 
@@ -98,7 +98,7 @@ export class PortalDeliveryQueue {
     return this.inFlight;
   }
 
-  /** Drops everything pending; answers of requests still in flight are ignored. */
+  /** Drops everything pending. Responses to requests still in flight are ignored. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.flushTimer);

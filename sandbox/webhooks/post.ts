@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 
-/** Result of one POST: a status when the receiver answered, or the reason it did not. */
-export type PostResult =
-  { answered: true; status: number } | { answered: false; timedOut: boolean; reason: string };
+/** Result of one POST: a status when the receiver responded, or the reason it did not. */
+export type PostResult = { responded: true; status: number } | { responded: false; reason: string };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -63,8 +62,7 @@ export function postWebhook(
     });
     const timer = setTimeout(() => {
       settle({
-        answered: false,
-        timedOut: true,
+        responded: false,
         reason: `timed out after ${options.timeoutMs} ms`,
       });
       request.destroy();
@@ -79,10 +77,10 @@ export function postWebhook(
 
     request.on('response', (response) => {
       response.resume();
-      settle({ answered: true, status: response.statusCode ?? 0 });
+      settle({ responded: true, status: response.statusCode ?? 0 });
     });
     request.on('error', (error) => {
-      settle({ answered: false, timedOut: false, reason: error.message });
+      settle({ responded: false, reason: error.message });
     });
     request.end(payload);
   });

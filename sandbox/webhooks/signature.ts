@@ -21,7 +21,7 @@ export function signatureV3(
 const VALIDATION_DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/i;
 
 /**
- * Whether a receiver that follows HubSpot's v3 validation rules would hash a different URI than
+ * Returns true when a receiver that follows HubSpot's v3 validation rules would hash a different URI than
  * `targetUrl`, because it decodes one of the listed escapes (such as `%2F`) before hashing.
  */
 export function hasValidationDecodedEscape(targetUrl: string): boolean {
@@ -32,7 +32,7 @@ export const WEBHOOK_USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/)
 
 /**
  * Builds the headers of one webhook POST. HubSpot signs the target URL exactly as the app
- * configured it, so `targetUrl` goes into the signature without any normalisation.
+ * configured it, so `targetUrl` goes into the signature without any normalization.
  */
 export function webhookRequestHeaders(
   clientSecret: string,

@@ -7,7 +7,7 @@ import { crmTypeForObjectName, HUBSPOT_OBJECT_TYPE_IDS } from './object-types';
 
 /**
  * Reader for the project's webhooks component (`*-hsmeta.json`, platform 2025.2 and later):
- * `config.settings` plus three subscription lists. `crmObjects` holds generic `object.*`
+ * `config.settings` plus three subscription lists. `crmObjects` contains generic `object.*`
  * subscriptions with an `objectType`, `legacyCrmObjects` the classic `company.propertyChange`
  * style, and `hubEvents` privacy deletions and conversations.
  */

@@ -17,8 +17,8 @@ export interface ReceivedRequest {
 }
 
 /**
- * How the receiver answers one request: a status code, a status after a delay, or `reset` to
- * destroy the socket without an answer.
+ * The receiver's response to one request: a status code, a status after a delay, or `reset` to
+ * destroy the socket without a response.
  */
 export type ReceiverReply = number | { status: number; delayMs: number } | 'reset';
 
@@ -31,7 +31,7 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on 127.0.0.1 that records every webhook request and answers `reply`. */
+/** Starts an HTTP server on 127.0.0.1 that records every webhook request and responds with `reply`. */
 export async function startReceiver(
   reply: (request: ReceivedRequest) => ReceiverReply = () => 200,
 ): Promise<WebhookReceiver> {
@@ -66,14 +66,14 @@ export async function startReceiver(
         open.set(portalId, (open.get(portalId) ?? 1) - 1);
       };
 
-      const answer = reply(received);
-      if (answer === 'reset') {
+      const planned = reply(received);
+      if (planned === 'reset') {
         finish();
         req.socket.destroy();
         return;
       }
       const { status, delayMs } =
-        typeof answer === 'number' ? { status: answer, delayMs: 0 } : answer;
+        typeof planned === 'number' ? { status: planned, delayMs: 0 } : planned;
       const timer = setTimeout(() => {
         replyTimers.delete(timer);
         finish();
