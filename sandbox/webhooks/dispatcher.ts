@@ -12,7 +12,7 @@ import {
   type WebhookFaults,
 } from './portal-queue';
 import { checkTargetUrl, PostAgents, postWebhook } from './post';
-import { hasValidationDecodedEscape, webhookRequestHeaders } from './signature';
+import { webhookRequestHeaders } from './signature';
 import { loadWebhooksFile, type WebhookSubscription } from './subscriptions';
 
 /** The project's webhooks component, relative to the repository root. */
@@ -223,14 +223,6 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     }
   };
 
-  const warnIfDecodedEscapes = (url: string | undefined): void => {
-    if (url === undefined || !hasValidationDecodedEscape(url)) return;
-    log.warn(
-      { targetUrl: url },
-      'webhook target URL contains an escape such as %2F that HubSpot validation decodes; the sandbox signs the URL as configured, so a receiver that decodes it computes another signature',
-    );
-  };
-
   const unsubscribe = options.changes.subscribe(onChange);
   log.info(
     {
@@ -241,7 +233,6 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     },
     'webhook dispatcher started',
   );
-  warnIfDecodedEscapes(targetUrl);
 
   return {
     subscriptions: project.subscriptions,
@@ -253,7 +244,6 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       targetUrl = url;
       warnedNoTarget = false;
       log.info({ targetUrl: url }, 'webhook target URL changed');
-      warnIfDecodedEscapes(url);
     },
     stats,
     flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {

@@ -35,7 +35,7 @@ export {
 } from './dispatcher';
 export type { WebhookEvent } from './payload';
 export type { WebhookFaults } from './portal-queue';
-export { signatureV3, WEBHOOK_USER_AGENT } from './signature';
+export { signatureV3, signedUriFor, WEBHOOK_USER_AGENT } from './signature';
 export {
   loadWebhooksFile,
   parseWebhooksConfig,

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { signatureV3, webhookRequestHeaders } from './signature';
+import { signatureV3, signedUriFor, webhookRequestHeaders } from './signature';
 import { hmacSha256Base64 } from './testing/hmac';
 
 const SDK_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
@@ -62,8 +62,8 @@ describe('signatureV3', () => {
 });
 
 describe('webhookRequestHeaders', () => {
-  test('signs the target URL as configured', () => {
-    const url = 'http://127.0.0.1:4000/hubspot/webhooks?src=hs&next=%2Fcards%3Fid%3D7';
+  test('sets the HubSpot headers', () => {
+    const url = 'http://127.0.0.1:4000/hubspot/webhooks';
     const body = '[{"eventId":7}]';
     const headers = webhookRequestHeaders('secret-1', url, body, 1717243200000);
 
@@ -73,5 +73,41 @@ describe('webhookRequestHeaders', () => {
     expect(headers['X-HubSpot-Signature-v3']).toBe(
       hmacSha256Base64('secret-1', `POST${url}${body}1717243200000`),
     );
+  });
+
+  test('signs with listed escapes decoded', () => {
+    const body =
+      '[{"eventId":202,"subscriptionId":9001,"portalId":1234567,"appId":555,"occurredAt":1717243195000,' +
+      '"subscriptionType":"company.propertyChange","attemptNumber":0,"objectId":42,' +
+      '"propertyName":"annualrevenue","propertyValue":"50000","changeSource":"API"}]';
+    const headers = webhookRequestHeaders(
+      'test-client-secret-0000',
+      'https://hooks.example.test/hubspot/webhooks?src=hs&next=%2Fcards%3Fid%3D7',
+      body,
+      1717243200000,
+    );
+    expect(headers['X-HubSpot-Signature-v3']).toBe('V/FiS4crglyN5qSFAYGJD7X5P9/3GJzGtVFH9VrW/xM=');
+  });
+});
+
+describe('signedUriFor', () => {
+  test.each([
+    ['http://127.0.0.1:4000/hooks', 'http://127.0.0.1:4000/hooks'],
+    [
+      'http://127.0.0.1:4000/hooks?next=%2Fcards%3Fid%3D7',
+      'http://127.0.0.1:4000/hooks?next=/cards?id%3D7',
+    ],
+    ['http://127.0.0.1:4000/hooks?a=%2f%3a%40', 'http://127.0.0.1:4000/hooks?a=/:@'],
+    [
+      'http://127.0.0.1:4000/hooks?e=%21%24%27%28%29%2A%2C%3B',
+      "http://127.0.0.1:4000/hooks?e=!$'()*,;",
+    ],
+    [
+      'http://127.0.0.1:4000/hooks?q=x%20y&r=%26%3D%25',
+      'http://127.0.0.1:4000/hooks?q=x%20y&r=%26%3D%25',
+    ],
+    ['http://127.0.0.1:4000/hooks?b=2&a=1', 'http://127.0.0.1:4000/hooks?b=2&a=1'],
+  ])('maps %s', (configured, signed) => {
+    expect(signedUriFor(configured)).toBe(signed);
   });
 });

@@ -17,23 +17,41 @@ export function signatureV3(
     .digest('base64');
 }
 
-/** Percent-escapes that HubSpot's v3 validation rules tell receivers to decode in the URI. */
-const VALIDATION_DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/i;
+/** The escapes HubSpot's v3 validation rules decode in the signed URI; all others stay encoded. */
+const SIGNED_URI_ESCAPES: Record<string, string> = {
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
+};
+
+const SIGNED_URI_ESCAPE_PATTERN = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
 
 /**
- * Returns true when a receiver that follows HubSpot's v3 validation rules would hash a different URI than
- * `targetUrl`, because it decodes one of the listed escapes (such as `%2F`) before hashing.
+ * Returns the URI HubSpot signs for a target URL: the URL as configured, with only the listed
+ * escapes decoded (case-insensitively). Query order, host and other escapes such as `%20` or
+ * `%3D` stay as they are. HubSpot's rules tell receivers to decode exactly these escapes before
+ * checking, so a signature over any other form would fail there.
+ * NOTE: derived from HubSpot's validation rules, not observed on a live delivery.
  */
-export function hasValidationDecodedEscape(targetUrl: string): boolean {
-  return VALIDATION_DECODED_ESCAPES.test(targetUrl);
+export function signedUriFor(targetUrl: string): string {
+  return targetUrl.replace(
+    SIGNED_URI_ESCAPE_PATTERN,
+    (escape) => SIGNED_URI_ESCAPES[escape.toUpperCase()] ?? escape,
+  );
 }
 
 export const WEBHOOK_USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/)';
 
-/**
- * Builds the headers of one webhook POST. HubSpot signs the target URL exactly as the app
- * configured it, so `targetUrl` goes into the signature without any normalization.
- */
+/** Builds the headers of one webhook POST to `targetUrl`, signed over {@link signedUriFor}. */
 export function webhookRequestHeaders(
   clientSecret: string,
   targetUrl: string,
@@ -44,7 +62,13 @@ export function webhookRequestHeaders(
   return {
     'Content-Type': 'application/json',
     'User-Agent': WEBHOOK_USER_AGENT,
-    'X-HubSpot-Signature-v3': signatureV3(clientSecret, 'POST', targetUrl, body, timestamp),
+    'X-HubSpot-Signature-v3': signatureV3(
+      clientSecret,
+      'POST',
+      signedUriFor(targetUrl),
+      body,
+      timestamp,
+    ),
     'X-HubSpot-Request-Timestamp': timestamp,
   };
 }
