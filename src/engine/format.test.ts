@@ -2,8 +2,8 @@ import { formatDateForHubSpot, formatDateTime, formatNumberForHubSpot } from './
 
 describe('formatNumberForHubSpot', () => {
   it.each([
-    [(0.1 + 0.2) - 0.3, 0, '0'],
-    [(0.1 + 0.2) - 0.3, 2, '0'],
+    [0.1 + 0.2 - 0.3, 0, '0'],
+    [0.1 + 0.2 - 0.3, 2, '0'],
     [0.1 + 0.2, 2, '0.3'],
     [1e21, 0, '1000000000000000000000'],
     [1.5e22, 2, '15000000000000000000000'],

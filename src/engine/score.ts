@@ -156,13 +156,20 @@ function noReferenceDetail(
   return 'the reference distribution has no values for this metric';
 }
 
+/** Sums in metric-id order, like the points, so that reordering the config changes nothing. */
 function sumWeights(entries: { metric: MetricConfig }[]): number {
-  return entries.reduce((total, entry) => total + entry.metric.weight, 0);
+  const sorted = [...entries].sort((a, b) => compareIds(a.metric.id, b.metric.id));
+  return sorted.reduce((total, entry) => total + entry.metric.weight, 0);
+}
+
+function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** Sums in metric-id order so that reordering the config cannot change the last bit. */
 function sumPointsInIdOrder(breakdown: MetricBreakdown[]): number {
-  const sorted = [...breakdown].sort((a, b) => (a.metricId < b.metricId ? -1 : 1));
+  const sorted = [...breakdown].sort((a, b) => compareIds(a.metricId, b.metricId));
   const total = sorted.reduce((sum, entry) => sum + entry.pointsEarned, 0);
   return Math.min(100, Math.max(0, total));
 }

@@ -1,0 +1,54 @@
+import { DEFAULT_SCORE_CONFIG } from './default-config';
+import { requiredInputs } from './inputs';
+import { configOf } from './test-builders';
+
+describe('requiredInputs', () => {
+  it('lists what the default config reads', () => {
+    expect(requiredInputs(DEFAULT_SCORE_CONFIG)).toEqual({
+      companyProperties: ['licensed_seats', 'notes_last_contacted', 'usage_events_7d'],
+      historyProperties: [],
+      tickets: {
+        properties: [
+          'closed_date',
+          'createdate',
+          'hs_pipeline',
+          'hs_pipeline_stage',
+          'hs_ticket_priority',
+        ],
+      },
+      feedback: {
+        properties: ['hs_survey_type', 'hs_value', 'hs_submission_timestamp'],
+        surveyTypes: ['NPS'],
+      },
+    });
+  });
+
+  it('asks for history where a source needs dates', () => {
+    const config = configOf([
+      { source: { type: 'change', property: 'usage_events_7d', days: 28, mode: 'absolute' } },
+      {
+        source: {
+          type: 'feedback_property',
+          property: 'nps_score',
+          surveyType: 'NPS',
+          aggregate: 'mean',
+        },
+      },
+      { source: { type: 'number_property', property: 'mrr' } },
+    ]);
+    const inputs = requiredInputs(config);
+    expect(inputs.companyProperties).toEqual(['mrr', 'nps_score', 'usage_events_7d']);
+    expect(inputs.historyProperties).toEqual(['nps_score', 'usage_events_7d']);
+    expect(inputs.tickets).toBe(false);
+    expect(inputs.feedback).toBe(false);
+  });
+
+  it('reads every company property with history for a backtest', () => {
+    const inputs = requiredInputs(DEFAULT_SCORE_CONFIG, { backtest: true });
+    expect(inputs.historyProperties).toEqual([
+      'licensed_seats',
+      'notes_last_contacted',
+      'usage_events_7d',
+    ]);
+  });
+});
