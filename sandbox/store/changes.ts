@@ -1,12 +1,6 @@
 /** Object types the sandbox stores, named by their CRM v3 path segment. */
 export type CrmObjectType =
-  | 'companies'
-  | 'contacts'
-  | 'deals'
-  | 'tickets'
-  | 'tasks'
-  | 'notes'
-  | 'feedback_submissions';
+  'companies' | 'contacts' | 'deals' | 'tickets' | 'tasks' | 'notes' | 'feedback_submissions';
 
 /** One change applied to a portal's data, as the store emits it after every write. */
 export interface ChangeEvent {
