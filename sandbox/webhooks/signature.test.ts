@@ -5,15 +5,16 @@ import { hmacSha256Base64 } from './testing/hmac';
 
 const SDK_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const SDK_URI = 'https://www.example.com/webhook_uri';
-// 33 bytes with single quotes, as in the HubSpot Python SDK's signature tests.
+// 33 bytes with single quotes, the input of the v3 test in HubSpot's Python and Ruby SDKs.
 const SDK_BODY = "{'example_field':'example_value'}";
 
 describe('signatureV3', () => {
+  // The SDKs' expected value is the first; the other two sign the same input at later times.
   test.each([
     ['15000000', 'HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw='],
     ['1693657560000', 'K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y='],
     ['1700000300000', 'RnbPH7+UMKVkbV32P8bz450N4M56aPmcru1+D3kSDtw='],
-  ])('matches the SDK vector at timestamp %s', (timestamp, expected) => {
+  ])('matches the vector at timestamp %s', (timestamp, expected) => {
     expect(signatureV3(SDK_SECRET, 'POST', SDK_URI, SDK_BODY, timestamp)).toBe(expected);
   });
 
