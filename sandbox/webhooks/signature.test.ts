@@ -9,7 +9,7 @@ const SDK_URI = 'https://www.example.com/webhook_uri';
 const SDK_BODY = "{'example_field':'example_value'}";
 
 describe('signatureV3', () => {
-  // The SDKs' expected value is the first; the other two sign the same input at later times.
+  // The first expected value comes from the SDKs. The other two sign the same input later.
   test.each([
     ['15000000', 'HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw='],
     ['1693657560000', 'K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y='],
