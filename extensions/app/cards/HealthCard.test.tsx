@@ -21,7 +21,8 @@ import { HealthCard } from './HealthCard';
 import type { HealthResponse, ScoredHealth } from './types';
 
 // The test renderer does not mock hubspot.fetch, and ./api is the card's only network path.
-// These component tests therefore replace that module. api.test.ts tests it against the backend.
+// These component tests therefore replace that module; src/cards/card-api.test.ts tests it
+// against the backend.
 jest.mock('./api', () => ({
   ...jest.requireActual('./api'),
   fetchHealth: jest.fn(),
