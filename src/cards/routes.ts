@@ -2,9 +2,11 @@
  * The backend of the company health card: `GET /cards/health` and `POST /cards/health/recompute`,
  * called by the card through `hubspot.fetch`.
  *
- * NOTE for the web app shell: mount it with `app.use('/cards', cardsRouter(deps))` ahead of any
- * app-wide body parser such as `express.json()`. The HubSpot signature covers the raw body bytes,
- * so this router reads them itself and responds with 500 when another parser consumed them first.
+ * NOTE for the web process (`src/main/web.ts`): pass
+ * `{ path: '/cards', router: cardsRouter(deps) }` in `routers` of `createApp`, and keep app-wide
+ * body parsers such as `express.json()` out of the app. The HubSpot signature covers the raw body
+ * bytes, so this router reads them itself and responds with 500 when another parser consumed
+ * them first.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type IORedis from 'ioredis';
