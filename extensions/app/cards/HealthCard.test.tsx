@@ -450,6 +450,29 @@ describe('HealthCard recompute button', () => {
     expect(card.refreshObjectProperties).toHaveBeenCalledTimes(1);
   });
 
+  test('reports a recompute without a score', async () => {
+    const notScored = {
+      state: 'not_scored',
+      portalId: PORTAL_ID,
+      companyId: String(COMPANY_ID),
+      recomputePending: false,
+      backfill: null,
+    } as const;
+    const card = await renderLoaded(notScored);
+    mockedRequestRecompute.mockResolvedValueOnce({ state: 'queued', alreadyQueued: false });
+    mockedFetchHealth.mockResolvedValueOnce(notScored);
+    card.findByTestId(Button, 'recompute').trigger('onClick');
+
+    await card.waitFor(() =>
+      expect(card.findByTestId(Text, 'recompute-status').text).toBe(
+        'The recompute finished without a score. CS Health retries failed companies in its ' +
+          'nightly sweep.',
+      ),
+    );
+    expect(card.find(EmptyState).props.title).toBe('Not scored yet');
+    expect(card.refreshObjectProperties).not.toHaveBeenCalled();
+  });
+
   test('stops waiting after the last poll', async () => {
     const card = await renderLoaded(scoredHealth());
     mockedRequestRecompute.mockResolvedValueOnce({ state: 'queued', alreadyQueued: false });

@@ -35,6 +35,7 @@ type RecomputeState =
   | { kind: 'sending' }
   | { kind: 'waiting' }
   | { kind: 'done' }
+  | { kind: 'no_score' }
   | { kind: 'timed_out' }
   | { kind: 'failed'; message: string };
 
@@ -124,9 +125,13 @@ export function HealthCard({
       if (!mounted.current) return;
       if (recomputeFinished(health, computedAtBefore)) {
         setLoad({ kind: 'loaded', health });
-        setRecompute({ kind: 'done' });
-        // The recompute also wrote the record's cs_health_* properties, so HubSpot re-reads them.
-        if (health.state !== 'disconnected') actions.refreshObjectProperties();
+        if (health.state === 'scored') {
+          setRecompute({ kind: 'done' });
+          // The recompute also wrote the record's cs_health_* properties, so HubSpot re-reads them.
+          actions.refreshObjectProperties();
+        } else {
+          setRecompute({ kind: health.state === 'not_scored' ? 'no_score' : 'idle' });
+        }
         return;
       }
     }
@@ -202,6 +207,13 @@ function RecomputeStatus({ state }: { state: RecomputeState }) {
       return (
         <Text variant="microcopy" testId="recompute-status">
           Recomputed just now.
+        </Text>
+      );
+    case 'no_score':
+      return (
+        <Text variant="microcopy" testId="recompute-status">
+          The recompute finished without a score. CS Health retries failed companies in its nightly
+          sweep.
         </Text>
       );
     case 'timed_out':

@@ -129,8 +129,8 @@ function Drivers({ drivers }: { drivers: string[] }) {
         <Text testId="no-drivers">No single metric stands out.</Text>
       ) : (
         <List variant="unordered" testId="drivers">
-          {drivers.map((driver) => (
-            <Text key={driver}>{driver}</Text>
+          {drivers.map((driver, index) => (
+            <Text key={`${index}-${driver}`}>{driver}</Text>
           ))}
         </List>
       )}
