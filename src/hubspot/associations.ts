@@ -26,8 +26,8 @@ export async function batchReadAssociations(
 
   while (pending.length > 0) {
     const inputs = pending;
-    const response = await call(`associations.${from}.${to}.batch.read`, 'general', (client) =>
-      client.crm.associations.v4.batchApi.getPage(from, to, { inputs }),
+    const response = await call(`associations.${from}.${to}.batch.read`, 'general', (client, sdk) =>
+      client.crm.associations.v4.batchApi.getPage(from, to, { inputs }, sdk),
     );
     pending = [];
     for (const result of response.results) {
@@ -65,8 +65,8 @@ export async function listAssociations(
   let after: string | undefined;
   for (;;) {
     const cursor = after;
-    const page = await call(`associations.${from}.${to}.list`, 'general', (client) =>
-      client.crm.associations.v4.basicApi.getPage(from, id, to, cursor, LIST_PAGE_SIZE),
+    const page = await call(`associations.${from}.${to}.list`, 'general', (client, sdk) =>
+      client.crm.associations.v4.basicApi.getPage(from, id, to, cursor, LIST_PAGE_SIZE, sdk),
     );
     for (const target of page.results) ids.push(String(target.toObjectId));
     after = page.paging?.next?.after;

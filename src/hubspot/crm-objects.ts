@@ -9,6 +9,7 @@ import type {
   ReadableObjectType,
   RequestKind,
   SearchRequest,
+  SdkCallOptions,
   SearchResult,
   TaskInput,
 } from './types';
@@ -16,7 +17,7 @@ import type {
 export type Call = <T>(
   endpoint: string,
   kind: RequestKind,
-  fn: (client: Client) => Promise<T>,
+  fn: (client: Client, sdkOptions: SdkCallOptions) => Promise<T>,
   options?: CallOptions,
 ) => Promise<T>;
 
@@ -44,11 +45,12 @@ export async function batchReadObjects(
 ): Promise<BatchReadResult> {
   assertBatchSize(`${type} batch read`, ids.length, BATCH_LIMIT);
   if (ids.length === 0) return { results: [], missing: [] };
-  const response = await call(`${type}.batch.read`, 'general', (client) =>
+  const response = await call(`${type}.batch.read`, 'general', (client, sdk) =>
     client.crm.objects.batchApi.read(
       type,
       { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory },
       false,
+      sdk,
     ),
   );
   const results = response.results.map(toRecord);
@@ -63,8 +65,8 @@ export async function batchUpdateCompanies(
   assertBatchSize('companies batch update', inputs.length, BATCH_LIMIT);
   if (inputs.length === 0) return { updated: [], errors: [] };
   try {
-    const response = await call('companies.batch.update', 'general', (client) =>
-      client.crm.companies.batchApi.update({ inputs }),
+    const response = await call('companies.batch.update', 'general', (client, sdk) =>
+      client.crm.companies.batchApi.update({ inputs }, sdk),
     );
     const updated = response.results.map((record) => record.id);
     const errors =
@@ -100,11 +102,12 @@ export async function searchObjects(
         'sort by hs_object_id and filter hs_object_id GT the last id seen instead',
     );
   }
-  const response = await call(`${type}.search`, 'search', (client) =>
+  const response = await call(`${type}.search`, 'search', (client, sdk) =>
     // The SDK types `sorts` as string[], but HubSpot takes sort objects; they pass through as-is.
     client.crm.objects.searchApi.doSearch(
       type,
       body as unknown as Parameters<Client['crm']['objects']['searchApi']['doSearch']>[1],
+      sdk,
     ),
   );
   const result: SearchResult = { total: response.total, results: response.results.map(toRecord) };
@@ -126,21 +129,24 @@ export async function createTask(call: Call, input: TaskInput): Promise<string> 
   const created = await call(
     'tasks.create',
     'general',
-    (client) =>
-      client.crm.objects.tasks.basicApi.create({
-        properties,
-        associations: [
-          {
-            to: { id: input.companyId },
-            types: [
-              {
-                associationCategory: 'HUBSPOT_DEFINED' as never,
-                associationTypeId: TASK_TO_COMPANY,
-              },
-            ],
-          },
-        ],
-      }),
+    (client, sdk) =>
+      client.crm.objects.tasks.basicApi.create(
+        {
+          properties,
+          associations: [
+            {
+              to: { id: input.companyId },
+              types: [
+                {
+                  associationCategory: 'HUBSPOT_DEFINED' as never,
+                  associationTypeId: TASK_TO_COMPANY,
+                },
+              ],
+            },
+          ],
+        },
+        sdk,
+      ),
     { idempotent: false },
   );
   return created.id;

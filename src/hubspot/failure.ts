@@ -38,6 +38,7 @@ export class RequestTimeoutError extends Error {
 /** Raw error bodies kept by the capture middleware, since the SDK drops unknown fields. */
 export interface ResponseCapture {
   status?: number;
+  headers?: Record<string, string>;
   bodyText?: Promise<string>;
 }
 
@@ -83,6 +84,16 @@ export async function describeFailure(
       headers: lowerCaseKeys(error.headers),
     };
   }
+  if (capture.status !== undefined && capture.bodyText) {
+    // The SDK throws a plain Error when an error answer is not JSON (a proxy's HTML page).
+    const body = parseJson(await capture.bodyText);
+    return {
+      status: capture.status,
+      category: categoryOf(capture.status, body),
+      body,
+      headers: lowerCaseKeys(capture.headers),
+    };
+  }
   const code = networkCode(error);
   if (code !== undefined) {
     return {
@@ -115,14 +126,17 @@ export function retryAfterMs(
   if (failure.status !== 429) return undefined;
   const policy = readField(failure.body, 'policyName');
   const message = readField(failure.body, 'message');
-  if (policy === 'SECONDLY' || message === 'You have reached your secondly limit.') {
+  // Without the raw body (a call that did not pass sdkOptions) only the message is left.
+  const secondly = policy === 'SECONDLY' || /\bsecondly limit/i.test(message ?? '');
+  const daily = policy === 'DAILY' || /\bdaily limit/i.test(message ?? '');
+  if (secondly) {
     return Math.round(1000 * windowScale);
   }
   const interval = Number(failure.headers['x-hubspot-ratelimit-interval-milliseconds']);
   if (policy === 'TEN_SECONDLY_ROLLING' && Number.isFinite(interval) && interval > 0) {
     return Math.round(interval * windowScale);
   }
-  if (policy === 'DAILY') return 60 * 60_000;
+  if (daily) return 60 * 60_000;
   return Math.round(10_000 * windowScale);
 }
 

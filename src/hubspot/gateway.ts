@@ -43,6 +43,7 @@ import type {
   ReadableObjectType,
   RequestKind,
   SearchRequest,
+  SdkCallOptions,
   SearchResult,
   TaskInput,
 } from './types';
@@ -148,7 +149,7 @@ class GatewayPortalClient implements PortalClient {
   call<T>(
     endpoint: string,
     kind: RequestKind,
-    fn: (client: Client) => Promise<T>,
+    fn: (client: Client, sdkOptions: SdkCallOptions) => Promise<T>,
     options?: CallOptions,
   ): Promise<T> {
     return this.bound(endpoint, kind, fn, options);

@@ -8,8 +8,8 @@ export const ACCOUNT_DETAILS_PATH = '/account-info/2026-03/details';
 export const EXTERNAL_UNINSTALL_PATH = '/appinstalls/2026-03/external-install';
 
 export async function getClosedTicketStages(call: Call): Promise<Set<string>> {
-  const pipelines = await call('pipelines.tickets.list', 'general', (client) =>
-    client.crm.pipelines.pipelinesApi.getAll('tickets'),
+  const pipelines = await call('pipelines.tickets.list', 'general', (client, sdk) =>
+    client.crm.pipelines.pipelinesApi.getAll('tickets', sdk),
   );
   const closed = new Set<string>();
   for (const pipeline of pipelines.results) {
@@ -47,8 +47,8 @@ export async function uninstallApp(call: Call): Promise<void> {
 }
 
 export async function listPropertyGroups(call: Call, objectType: string): Promise<PropertyGroup[]> {
-  const response = await call(`properties.${objectType}.groups.list`, 'general', (client) =>
-    client.crm.properties.groupsApi.getAll(objectType),
+  const response = await call(`properties.${objectType}.groups.list`, 'general', (client, sdk) =>
+    client.crm.properties.groupsApi.getAll(objectType, sdk),
   );
   return response.results.map((group) => ({
     name: group.name,
@@ -62,8 +62,8 @@ export async function createPropertyGroup(
   objectType: string,
   group: PropertyGroup,
 ): Promise<void> {
-  await call(`properties.${objectType}.groups.create`, 'general', (client) =>
-    client.crm.properties.groupsApi.create(objectType, group),
+  await call(`properties.${objectType}.groups.create`, 'general', (client, sdk) =>
+    client.crm.properties.groupsApi.create(objectType, group, sdk),
   );
 }
 
@@ -71,8 +71,8 @@ export async function listProperties(
   call: Call,
   objectType: string,
 ): Promise<PropertyDefinition[]> {
-  const response = await call(`properties.${objectType}.list`, 'general', (client) =>
-    client.crm.properties.coreApi.getAll(objectType, false),
+  const response = await call(`properties.${objectType}.list`, 'general', (client, sdk) =>
+    client.crm.properties.coreApi.getAll(objectType, false, undefined, sdk),
   );
   return response.results.map((property) => {
     const definition: PropertyDefinition = {
@@ -102,10 +102,11 @@ export async function createProperty(
   property: PropertyDefinition,
 ): Promise<void> {
   const { hubspotDefined: _ignored, ...input } = property;
-  await call(`properties.${objectType}.create`, 'general', (client) =>
+  await call(`properties.${objectType}.create`, 'general', (client, sdk) =>
     client.crm.properties.coreApi.create(
       objectType,
       input as Parameters<Client['crm']['properties']['coreApi']['create']>[1],
+      sdk,
     ),
   );
 }
@@ -117,11 +118,12 @@ export async function updateProperty(
   changes: Partial<Omit<PropertyDefinition, 'name' | 'type'>>,
 ): Promise<void> {
   const { hubspotDefined: _ignored, ...input } = changes;
-  await call(`properties.${objectType}.update`, 'general', (client) =>
+  await call(`properties.${objectType}.update`, 'general', (client, sdk) =>
     client.crm.properties.coreApi.update(
       objectType,
       name,
       input as Parameters<Client['crm']['properties']['coreApi']['update']>[2],
+      sdk,
     ),
   );
 }

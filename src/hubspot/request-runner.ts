@@ -12,7 +12,7 @@ import {
 } from './failure';
 import { sleep } from './rate-limiter';
 import type { TokenRefresher } from './token-refresher';
-import type { CallOptions, PortalRateLimiter, RequestKind } from './types';
+import type { CallOptions, PortalRateLimiter, RequestKind, SdkCallOptions } from './types';
 
 /** Retry and timeout settings of the gateway; every field has a production default. */
 export interface RequestSettings {
@@ -67,7 +67,7 @@ export async function runRequest<T>(
   deps: RequestRunnerDeps,
   endpoint: string,
   kind: RequestKind,
-  fn: (client: Client) => Promise<T>,
+  fn: (client: Client, sdkOptions: SdkCallOptions) => Promise<T>,
   options: CallOptions = {},
 ): Promise<T> {
   const { portalId, settings, logger } = deps;
@@ -82,11 +82,14 @@ export async function runRequest<T>(
     const accessToken = await deps.refresher.getAccessToken(portalId);
 
     const capture: ResponseCapture = {};
-    const client = buildClient(accessToken, deps.basePath, capture);
+    const client = buildClient(accessToken, deps.basePath);
     const stopTimer = hubspotRequestDuration.startTimer({ endpoint });
     let failure: RequestFailure | undefined;
     try {
-      const result = await withTimeout(fn(client), settings.requestTimeoutMs);
+      const result = await withTimeout(
+        fn(client, captureOptions(capture)),
+        settings.requestTimeoutMs,
+      );
       stopTimer();
       hubspotRequestsTotal.inc({ endpoint, outcome: 'ok' });
       return result;
@@ -157,18 +160,24 @@ async function assertPortalActive(
   throw new PortalDisconnectedError(portalId, 'not_installed');
 }
 
-function buildClient(accessToken: string, basePath: string, capture: ResponseCapture): Client {
-  return new Client({
-    accessToken,
-    basePath,
-    numberOfApiCallRetries: 1,
-    middleware: [
-      {
-        pre: (context: unknown) => context,
-        post: (context: unknown) => keepErrorBody(context, capture),
-      },
-    ],
-  });
+function buildClient(accessToken: string, basePath: string): Client {
+  return new Client({ accessToken, basePath, numberOfApiCallRetries: 1 });
+}
+
+/**
+ * Per-call options for a generated SDK method (its last `_options` argument). `@hubspot/api-client`
+ * 13.5 applies only middleware passed this way; middleware given to the Client constructor is
+ * ignored by the generated APIs.
+ */
+function captureOptions(capture: ResponseCapture): SdkCallOptions {
+  const middleware = {
+    pre: async (context: unknown) => context,
+    post: async (context: unknown) => keepErrorBody(context, capture),
+  };
+  return {
+    middleware: [middleware],
+    middlewareMergeStrategy: 'append',
+  } as unknown as SdkCallOptions;
 }
 
 /**
@@ -178,11 +187,13 @@ function buildClient(accessToken: string, basePath: string, capture: ResponseCap
 function keepErrorBody(context: unknown, capture: ResponseCapture): unknown {
   const response = context as {
     httpStatusCode: number;
+    headers: Record<string, string>;
     body: { text(): Promise<string>; binary(): Promise<Buffer> };
   };
   if (response.httpStatusCode < 400) return context;
   const text = response.body.text();
   capture.status = response.httpStatusCode;
+  capture.headers = response.headers;
   capture.bodyText = text.catch(() => '');
   response.body = { text: () => text, binary: async () => Buffer.from(await text) };
   return context;

@@ -117,6 +117,24 @@ export interface PropertyGroup {
   displayOrder?: number;
 }
 
+/**
+ * Opaque options to pass as the last argument of a generated SDK method, e.g.
+ * `client.crm.companies.batchApi.update(body, sdkOptions)`. They let the gateway read raw error
+ * bodies (the SDK drops `policyName` and keeps no status for non-JSON answers). Calls without
+ * them still work; their failures are classified from the SDK's parsed error.
+ */
+type Crm = Client['crm'];
+export type SdkCallOptions = NonNullable<Parameters<Crm['objects']['batchApi']['read']>[3]> &
+  NonNullable<Parameters<Crm['companies']['batchApi']['update']>[1]> &
+  NonNullable<Parameters<Crm['contacts']['batchApi']['read']>[2]> &
+  NonNullable<Parameters<Crm['deals']['batchApi']['read']>[2]> &
+  NonNullable<Parameters<Crm['tickets']['batchApi']['read']>[2]> &
+  NonNullable<Parameters<Crm['objects']['tasks']['basicApi']['create']>[1]> &
+  NonNullable<Parameters<Crm['associations']['v4']['batchApi']['getPage']>[3]> &
+  NonNullable<Parameters<Crm['properties']['coreApi']['getAll']>[3]> &
+  NonNullable<Parameters<Crm['pipelines']['pipelinesApi']['getAll']>[1]> &
+  NonNullable<Parameters<Crm['owners']['ownersApi']['getPage']>[4]>;
+
 export interface CallOptions {
   /**
    * False for requests that must not be sent twice (creating a record): 5xx answers and dropped
@@ -140,7 +158,7 @@ export interface PortalClient {
   call<T>(
     endpoint: string,
     kind: RequestKind,
-    fn: (client: Client) => Promise<T>,
+    fn: (client: Client, sdkOptions: SdkCallOptions) => Promise<T>,
     options?: CallOptions,
   ): Promise<T>;
 
