@@ -17,6 +17,12 @@ export type * from './types';
 /** The company property naming the CSM who gets At-risk tasks, unless the config names another. */
 export const DEFAULT_OWNER_PROPERTY = 'hubspot_owner_id';
 
+/**
+ * How long a feedback submission read from HubSpot is reused. Submissions do not change once
+ * given, so the limit only bounds how long an edit made in HubSpot could go unseen.
+ */
+const FEEDBACK_CACHE_MS = 7 * 86_400_000;
+
 /** Properties read besides the config's inputs: the app's own (for change detection) and the task's. */
 const TASK_PROPERTIES = ['name', 'notes_last_contacted'];
 
@@ -57,6 +63,10 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     requiredInputs(config),
     [...ALL_WRITTEN_PROPERTIES, ownerProperty, ...TASK_PROPERTIES],
     calls,
+    {
+      get: (ids) => ctx.store.cachedFeedback(ctx.portalId, ids, ctx.now, FEEDBACK_CACHE_MS),
+      put: (records) => ctx.store.cacheFeedback(ctx.portalId, records, ctx.now),
+    },
   );
 
   if (read.missing.length > 0) {

@@ -24,6 +24,15 @@ export interface ReadResult {
   missing: string[];
 }
 
+/**
+ * Feedback submissions remembered between recomputes. A cached entry is used only when it has
+ * every property requested.
+ */
+export interface FeedbackCache {
+  get(ids: string[]): Promise<Map<string, Record<string, string | null>>>;
+  put(records: CrmRecord[]): Promise<void>;
+}
+
 /** Counts the HubSpot helper calls made on behalf of one recompute. */
 export class CallCounter {
   count = 0;
@@ -51,6 +60,7 @@ export async function readCompanies(
   inputs: RequiredInputs,
   extraProperties: string[],
   calls: CallCounter,
+  feedbackCache?: FeedbackCache,
 ): Promise<ReadResult> {
   const properties = unique([...inputs.companyProperties, ...extraProperties]);
   const history = unique(inputs.historyProperties);
@@ -91,12 +101,12 @@ export async function readCompanies(
       )
     : new Map<string, CompanySnapshot['tickets'][number]>();
   const feedback = inputs.feedback
-    ? await readRecords(
+    ? await readFeedback(
         client,
-        'feedback_submissions',
         unique([...feedbackByContact.values()].flat()),
         inputs.feedback.properties,
         calls,
+        feedbackCache,
       )
     : new Map<string, CrmRecord>();
 
@@ -154,6 +164,30 @@ async function readRecords(
     const read = await calls.track(client.batchReadObjects(type, part, unique(properties)));
     for (const record of read.results) all.set(record.id, record);
   }
+  return all;
+}
+
+async function readFeedback(
+  client: RecomputeClient,
+  ids: string[],
+  properties: string[],
+  calls: CallCounter,
+  cache: FeedbackCache | undefined,
+): Promise<Map<string, CrmRecord>> {
+  const all = new Map<string, CrmRecord>();
+  const cached = cache ? await cache.get(ids) : new Map<string, Record<string, string | null>>();
+  for (const [id, values] of cached) {
+    if (properties.every((name) => name in values)) all.set(id, { id, properties: values });
+  }
+  const fetched = await readRecords(
+    client,
+    'feedback_submissions',
+    ids.filter((id) => !all.has(id)),
+    properties,
+    calls,
+  );
+  for (const [id, record] of fetched) all.set(id, record);
+  if (cache && fetched.size > 0) await cache.put([...fetched.values()]);
   return all;
 }
 

@@ -283,6 +283,45 @@ export class RecomputeStore {
     return this.redis.hlen(this.key(portalId, 'last'));
   }
 
+  /**
+   * Returns cached feedback submissions that are younger than `maxAgeMs`. Submissions are
+   * answers to surveys and do not change once given, so caching them saves most feedback reads.
+   */
+  async cachedFeedback(
+    portalId: number,
+    ids: string[],
+    now: Date,
+    maxAgeMs: number,
+  ): Promise<Map<string, Record<string, string | null>>> {
+    const found = new Map<string, Record<string, string | null>>();
+    if (ids.length === 0) return found;
+    const values = await this.redis.hmget(this.key(portalId, 'feedback'), ...ids);
+    values.forEach((raw, index) => {
+      const id = ids[index];
+      if (!raw || !id) return;
+      const entry = JSON.parse(raw) as { at: number; properties: Record<string, string | null> };
+      if (now.getTime() - entry.at < maxAgeMs) found.set(id, entry.properties);
+    });
+    return found;
+  }
+
+  async cacheFeedback(
+    portalId: number,
+    records: { id: string; properties: Record<string, string | null> }[],
+    now: Date,
+  ): Promise<void> {
+    if (records.length === 0) return;
+    const fields: string[] = [];
+    for (const record of records) {
+      fields.push(record.id, JSON.stringify({ at: now.getTime(), properties: record.properties }));
+    }
+    await this.redis.hset(this.key(portalId, 'feedback'), ...fields);
+  }
+
+  async forgetFeedback(portalId: number, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(this.key(portalId, 'feedback'), ...ids);
+  }
+
   async addStats(portalId: number, delta: Partial<RecomputeStats>): Promise<void> {
     const pipeline = this.redis.pipeline();
     let any = false;
