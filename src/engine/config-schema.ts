@@ -29,6 +29,9 @@ export const SOURCE_TYPES = [
   'change',
 ] as const;
 
+/** Workspace names: 1-64 lowercase letters, digits, "-" or "_", starting with a letter or digit. */
+export const WORKSPACE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 export const NORMALISATION_TYPES = ['linear', 'log_linear', 'bands', 'percentile'] as const;
 
 const propertyName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, {
@@ -185,7 +188,7 @@ export const scoreConfigSchema = z
       schemaVersion: z.literal(1, { error: 'must be 1' }).default(1),
       workspace: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+        .regex(WORKSPACE_NAME_PATTERN, {
           error: 'must be 1-64 lowercase letters, digits, "-" or "_"',
         })
         .default('default'),

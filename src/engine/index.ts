@@ -11,6 +11,7 @@ export {
   SOURCE_TYPES,
   TICKET_PRIORITIES,
   WEIGHT_SUM_TOLERANCE,
+  WORKSPACE_NAME_PATTERN,
 } from './config-schema';
 export type {
   Direction,

@@ -5,12 +5,12 @@ import {
   ScoreConfigError,
   type ReferenceDistributions,
   type ScoreConfig,
+  WORKSPACE_NAME_PATTERN,
 } from '../engine';
 
 /** Stored versions kept per workspace; older ones are deleted with their reference data. */
 export const MAX_CONFIG_VERSIONS = 50;
 
-const WORKSPACE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const DEFAULT_WORKSPACE = 'default';
 
 export interface StoredConfig {
@@ -167,7 +167,7 @@ export class ConfigStore {
     if (!Number.isSafeInteger(portalId) || portalId <= 0) {
       throw new RangeError(`portal id must be a positive integer, got ${portalId}`);
     }
-    if (!WORKSPACE_PATTERN.test(workspace)) {
+    if (!WORKSPACE_NAME_PATTERN.test(workspace)) {
       throw new RangeError(
         `workspace must be 1-64 lowercase letters, digits, "-" or "_", got "${workspace.slice(0, 80)}"`,
       );
