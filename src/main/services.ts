@@ -1,0 +1,72 @@
+import IORedis from 'ioredis';
+import type { Env } from '../config/env';
+import { TokenCipher } from '../crypto/token-cipher';
+import { HubSpotGateway } from '../hubspot/gateway';
+import { RedisRateLimiter } from '../hubspot/rate-limiter';
+import type { Logger } from '../log';
+import { InstallationStore } from '../store/installations';
+import { TokenStore } from '../store/tokens';
+
+/** The stores and the gateway every process builds the same way from the environment. */
+export interface CoreServices {
+  redis: IORedis;
+  installations: InstallationStore;
+  tokens: TokenStore;
+  limiter: RedisRateLimiter;
+  gateway: HubSpotGateway;
+}
+
+/**
+ * Connects Redis and builds the installation and token stores, the shared rate limiter and the
+ * gateway. Throws with the URL (without credentials) when Redis does not answer within 10 s.
+ */
+export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreServices> {
+  const redis = new IORedis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
+  await connectRedis(redis, env.REDIS_URL);
+
+  const prefix = env.REDIS_PREFIX;
+  const installations = new InstallationStore({ redis, prefix });
+  const tokens = new TokenStore({
+    redis,
+    prefix,
+    cipher: new TokenCipher(env.TOKEN_ENCRYPTION_KEYS, env.TOKEN_ENCRYPTION_ACTIVE_KEY),
+  });
+  const limiter = new RedisRateLimiter({
+    redis,
+    prefix,
+    generalPerWindow: env.RATE_LIMIT_PER_10S,
+    searchPerWindow: env.SEARCH_RATE_LIMIT_PER_S,
+  });
+  const gateway = new HubSpotGateway({
+    env,
+    redis,
+    prefix,
+    logger,
+    installations,
+    tokens,
+    limiter,
+  });
+  return { redis, installations, tokens, limiter, gateway };
+}
+
+async function connectRedis(redis: IORedis, url: string): Promise<void> {
+  const shown = url.replace(/\/\/[^@/]*@/, '//');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Redis at ${shown} did not answer within 10 s: check REDIS_URL`)),
+          10_000,
+        );
+      }),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
