@@ -40,8 +40,8 @@ const EXIT_USAGE = 2;
 class UsageError extends Error {}
 
 /**
- * Runs `admin config ...`. `argv` holds the words after `config` (a leading `config` is
- * skipped too). Returns the process exit code; messages go to `stdout` and `stderr`.
+ * Runs `admin config ...`. `argv` contains the words after `config`, and a leading `config` is
+ * skipped too. Returns the process exit code and writes messages to `stdout` and `stderr`.
  */
 export async function runConfigCommand(argv: string[], deps: ConfigCommandDeps): Promise<number> {
   const words = argv[0] === 'config' ? argv.slice(1) : argv;

@@ -13,7 +13,7 @@ export interface ConfigAdminDeps {
 const MAX_BODY = '64kb';
 
 /**
- * Score-config admin routes. Whoever mounts the router adds the admin auth.
+ * Score-config admin routes. The admin auth is added by the app that mounts the router.
  *
  * - `GET /portals/:portalId/configs`: the portal's workspaces.
  * - `GET /portals/:portalId/configs/:workspace`: the current config (the default when none is
@@ -98,7 +98,7 @@ export function configAdminRouter(deps: ConfigAdminDeps): Router {
   return router;
 }
 
-/** Answers a malformed or oversized JSON body in this router's error shape. */
+/** Responds to a malformed or oversized JSON body with this router's error shape. */
 const jsonErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.parse.failed') {

@@ -10,7 +10,7 @@ export { MAX_METRICS, WEIGHT_SUM_TOLERANCE };
  */
 
 export const METRICS_WARNING_ABOVE = 5;
-/** Bounds beyond this magnitude are rejected so that `best - worst` never overflows. */
+/** Bounds beyond this magnitude are rejected, so `best - worst` stays finite. */
 const MAX_BOUND = 1e15;
 
 export const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'] as const;

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DEFAULT_SCORE_CONFIG } from './default-config';
 import { parseScoreConfig, ScoreConfigError } from './parse-config';
 
-/** A valid four-metric config whose parts each test replaces. */
+/** Returns the default config as plain JSON, for tests to break one part at a time. */
 function baseConfig(): Record<string, unknown> {
   return JSON.parse(JSON.stringify(DEFAULT_SCORE_CONFIG)) as Record<string, unknown>;
 }
@@ -271,5 +273,19 @@ describe('parseScoreConfig', () => {
     ).toThrow(
       'invalid score config (1 problem(s)):\n  - metrics: a config needs 1 to 10 metrics; this one has 0',
     );
+  });
+
+  it('accepts the example in the score config reference', () => {
+    const doc = readFileSync(path.join(__dirname, '../../docs/score-config.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    if (example === undefined) throw new Error('docs/score-config.md has no JSON example');
+    const { config, warnings } = parseScoreConfig(JSON.parse(example));
+    expect(config.metrics.map((metric) => metric.id)).toEqual([
+      'usage_per_seat',
+      'nps',
+      'urgent_tickets',
+      'last_contact',
+    ]);
+    expect(warnings).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ function weeklyUsagePerSeat(): number[] {
     .sort((a, b) => a - b);
 }
 
-/** The value at quantile q, interpolated linearly between order statistics. */
+/** Returns the value at quantile q, interpolated linearly between order statistics. */
 function quantile(sorted: number[], q: number): number {
   const position = (sorted.length - 1) * q;
   const below = sorted[Math.floor(position)] ?? Number.NaN;
@@ -68,7 +68,7 @@ describe('default usage-per-seat bounds on RavenStack', () => {
       const bin = Math.min(4, Math.floor(points / 20));
       bins[bin] = (bins[bin] ?? 0) + 1;
     }
-    // Points 0-19, 20-39, 40-59, 60-79 and 80-100: no fifth of the range holds more than 30%.
+    // Points 0-19, 20-39, 40-59, 60-79 and 80-100: no fifth of the range contains more than 30%.
     expect(bins).toEqual([45, 49, 24, 20, 37]);
   });
 });

@@ -133,9 +133,14 @@ function describeFeedback(
     return `${surveyType} ${text} on average (${samples} ${plural(samples, 'answer')})`;
   }
   if (surveyType.toUpperCase() !== 'NPS') return `${surveyType} ${text}`;
-  // NPS groups answers 0-6 as detractors, 7-8 as passives and 9-10 as promoters.
-  const group = value < 7 ? 'detractor' : value < 9 ? 'passive' : 'promoter';
-  return `NPS ${text} (${group})`;
+  return `NPS ${text} (${npsGroup(value)})`;
+}
+
+/** NPS calls responses 0-6 detractors, 7-8 passives and 9-10 promoters. */
+function npsGroup(value: number): string {
+  if (value < 7) return 'detractor';
+  if (value < 9) return 'passive';
+  return 'promoter';
 }
 
 function describeLastContact(daysSince: number, target: number): string {

@@ -1,7 +1,7 @@
 import type { MetricSource, ScoreConfig } from './config-schema';
 import { FEEDBACK_PROPERTIES } from './sources';
 
-/** What the worker must read from HubSpot to score companies with a config. */
+/** The HubSpot data the worker must read to score companies with a config. */
 export interface RequiredInputs {
   companyProperties: string[];
   /** Company properties to read with `propertiesWithHistory`. */
@@ -79,7 +79,7 @@ function companyPropertiesOf(source: MetricSource): string[] {
 function historyPropertiesOf(source: MetricSource): string[] {
   if (source.type === 'change') return [source.property];
   if (source.type === 'feedback_property') {
-    // The latest answer without a window is the current value; anything else needs the dates.
+    // The latest response without a window is the current value. Anything else needs the dates.
     const needsDates = source.aggregate === 'mean' || source.windowDays !== undefined;
     return needsDates ? [source.property] : [];
   }

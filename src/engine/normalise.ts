@@ -40,8 +40,8 @@ export function logLinearPoints(raw: number, worst: number, best: number): numbe
 }
 
 /**
- * The points of the last band whose `from` is at or below the value. A value below the first
- * band's `from` gets the first band's points.
+ * Returns the points of the last band whose `from` is at or below the value. A value below the
+ * first band's `from` gets the first band's points.
  */
 export function bandPoints(
   raw: number,
@@ -55,9 +55,9 @@ export function bandPoints(
 }
 
 /**
- * The value's percentile rank in the reference distribution (sorted ascending), counting ties
- * as half below: the share of reference values below it plus half the share equal to it. For
- * lower_is_better the rank is reversed.
+ * Returns the value's percentile rank in the reference distribution (sorted ascending): the
+ * share of reference values below it plus half the share equal to it. For lower_is_better the
+ * rank is reversed.
  */
 export function percentilePoints(
   raw: number,

@@ -3,7 +3,7 @@ import type { UnparseableValue } from './snapshot';
 
 export type HealthStatus = 'healthy' | 'needs_attention' | 'at_risk';
 
-/** Why a metric has no raw value (or, for `no_reference`, no normalised value). */
+/** The reason a metric has no raw value, or for `no_reference`, no normalised value. */
 export type MissingReason =
   | 'no_value'
   | 'unparseable'

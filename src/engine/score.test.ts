@@ -3,7 +3,7 @@ import { DEFAULT_SCORE_CONFIG } from './default-config';
 import { buildReferenceDistributions } from './reference';
 import type { MetricBreakdown, ScoreResult } from './result-types';
 import { scoreCompany } from './score';
-import { configOf, npsAnswer, snapshotOf, ticket } from './test-builders';
+import { configOf, surveyResponse, snapshotOf, ticket } from './test-builders';
 
 const AS_OF = new Date('2024-12-01T12:00:00Z');
 
@@ -14,7 +14,7 @@ function entry(result: ScoreResult, metricId: string): MetricBreakdown {
 }
 
 /**
- * The hand-worked company: 12 usage events this week on 15 seats, a latest NPS answer of 6,
+ * The hand-worked company: 12 usage events this week on 15 seats, a latest NPS response of 6,
  * two open tickets (one HIGH) and one closed, last contacted 45 days before AS_OF.
  */
 const WORKED_COMPANY = snapshotOf({
@@ -30,8 +30,8 @@ const WORKED_COMPANY = snapshotOf({
     ticket('503', { createdate: '2024-11-02', closed_date: '2024-11-04' }, true),
   ],
   feedback: [
-    npsAnswer('701', '9', '2024-03-01T10:00:00Z'),
-    npsAnswer('702', '6', '2024-09-10T10:00:00Z'),
+    surveyResponse('701', '9', '2024-03-01T10:00:00Z'),
+    surveyResponse('702', '6', '2024-09-10T10:00:00Z'),
   ],
 });
 
@@ -42,7 +42,7 @@ describe('scoreCompany with the default config', () => {
     // usage_per_seat: 12 / 15 = 0.8 events per seat.
     //   log-linear 0..4: ln(1.8) / ln(5) = 0.587787 / 1.609438 = 0.365212 -> 36.5212 points.
     //   weight 45: 36.5212 * 0.45 = 16.4346 earned.
-    // nps: latest answer in 365 days is 6 (2024-09-10); band from 5 -> 30 points.
+    // nps: latest response in 365 days is 6 (2024-09-10); band from 5 -> 30 points.
     //   weight 20: 30 * 0.20 = 6 earned.
     // open_tickets: 501 and 502 are open, 503 closed on 2024-11-04 -> 2.
     //   linear worst 5, best 0: (2 - 5) / (0 - 5) = 0.6 -> 60 points; weight 20: 12 earned.
@@ -91,12 +91,12 @@ describe('scoreCompany with the default config', () => {
   });
 
   it('explains the change from the previous result', () => {
-    // Earlier the same company had a promoter answer (9 -> 100 points -> 20 earned) and no open
+    // Earlier the same company had a promoter response (9 -> 100 points -> 20 earned) and no open
     // tickets (100 points -> 20 earned): 16.4346 + 20 + 20 + 11.25 = 67.68 -> 68.
     const earlier = snapshotOf({
       ...WORKED_COMPANY,
       tickets: [],
-      feedback: [npsAnswer('701', '9', '2024-03-01T10:00:00Z')],
+      feedback: [surveyResponse('701', '9', '2024-03-01T10:00:00Z')],
     });
     const previous = scoreCompany(earlier, DEFAULT_SCORE_CONFIG, new Date('2024-11-01T12:00:00Z'));
     // On 2024-11-01 the last contact was 15 days old: within target, 100 points, 15 earned.
@@ -233,10 +233,10 @@ describe('blank and null values (HubSpot returns "" for a cleared value)', () =>
     expect(zero.score).toBe(71);
   });
 
-  it('excludes a blank NPS answer in the default config', () => {
+  it('excludes a blank NPS response in the default config', () => {
     const snapshot = snapshotOf({
       ...WORKED_COMPANY,
-      feedback: [npsAnswer('703', '', '2024-11-30T10:00:00Z')],
+      feedback: [surveyResponse('703', '', '2024-11-30T10:00:00Z')],
     });
     const result = scoreCompany(snapshot, DEFAULT_SCORE_CONFIG, AS_OF);
     // The remaining weights 45 + 20 + 15 = 80 are scaled to 100: 16.4346 / 0.8 + 12 / 0.8 +

@@ -46,8 +46,8 @@ export function scoreCompany(
   );
 
   const countedWeight = sumWeights(perMetric.filter((entry) => entry.normalised !== null));
-  // NOTE: when every metric is missing and ignored, the score falls back to a neutral 50 and
-  // its status follows the thresholds; `noData` and `coverage` 0 tell the reader not to trust it.
+  // NOTE: when every metric is missing and ignored, the score falls back to a neutral 50 and its
+  // status follows the thresholds. `noData` and a coverage of 0 mark such a score as a guess.
   const noData = countedWeight === 0;
   const breakdown = perMetric.map((entry) => toBreakdown(entry, countedWeight, noData, config));
 

@@ -72,7 +72,7 @@ export function historyUntil(
 
 /**
  * Returns a property's raw value at `asOf`. With history, that is the newest entry at or before
- * `asOf`, or null when the property had no value yet, so a backtest never sees later values.
+ * `asOf`, or null when the property had no value yet, so a backtest never reads later values.
  * Without history it is the current value.
  */
 export function propertyValueAt(

@@ -2,7 +2,7 @@ import type { MetricConfig } from './config-schema';
 import type { MetricBreakdown, ScoreResult } from './result-types';
 import { scoreCompany } from './score';
 import type { CompanySnapshot } from './snapshot';
-import { configOf, npsAnswer, snapshotOf, ticket } from './test-builders';
+import { configOf, surveyResponse, snapshotOf, ticket } from './test-builders';
 
 /** Every case scores at noon UTC on 2024-12-01. */
 const AS_OF = new Date('2024-12-01T12:00:00Z');
@@ -49,16 +49,16 @@ const TICKETS = [
 ];
 
 const FEEDBACK = [
-  npsAnswer('f1', '9', '2024-06-01T00:00:00Z'),
-  npsAnswer('f2', '4', '2024-11-15T00:00:00Z'),
-  npsAnswer('f3', '5', '2024-11-20T00:00:00Z', 'CSAT'),
+  surveyResponse('f1', '9', '2024-06-01T00:00:00Z'),
+  surveyResponse('f2', '4', '2024-11-15T00:00:00Z'),
+  surveyResponse('f3', '5', '2024-11-20T00:00:00Z', 'CSAT'),
   // A skipped question: no value, not unreadable.
-  npsAnswer('f4', '', '2024-11-25T00:00:00Z'),
+  surveyResponse('f4', '', '2024-11-25T00:00:00Z'),
   // Submitted after AS_OF.
-  npsAnswer('f5', '8', '2025-01-01T00:00:00Z'),
+  surveyResponse('f5', '8', '2025-01-01T00:00:00Z'),
   // 427 days before AS_OF, outside a 365-day window; survey type in lower case.
-  npsAnswer('f6', '7', '2023-10-01T00:00:00Z', 'nps'),
-  npsAnswer('f7', 'ten', '2024-11-28T00:00:00Z'),
+  surveyResponse('f6', '7', '2023-10-01T00:00:00Z', 'nps'),
+  surveyResponse('f7', 'ten', '2024-11-28T00:00:00Z'),
 ];
 
 const NPS_HISTORY = {
@@ -305,7 +305,7 @@ const cases: SourceCase[] = [
     description: 'NPS 6.7 on average (3 answers)',
   },
   {
-    name: 'NPS window without answers',
+    name: 'NPS window without responses',
     metric: {
       label: 'NPS',
       source: { type: 'feedback', surveyType: 'NPS', aggregate: 'latest', windowDays: 7 },
@@ -355,7 +355,7 @@ const cases: SourceCase[] = [
       normalisation: { type: 'linear', worst: 0, best: 10 },
     },
     snapshot: snapshotOf({ properties: { nps_score: '3' }, propertyHistory: NPS_HISTORY }),
-    // (3 + 8) / 2; the 2023 answer is outside the window.
+    // (3 + 8) / 2; the 2023 response is outside the window.
     raw: 5.5,
     description: 'NPS 5.5 on average (2 answers)',
   },

@@ -7,9 +7,9 @@ import type { HealthStatus } from './result-types';
  *
  * With `hysteresis` N and a previous status, a company keeps its previous status until the score
  * passes the boundary by N points, so a score hovering at a threshold does not flap. A healthy
- * company drops only below `healthyAtOrAbove - N`, an at-risk one recovers only at
- * `atRiskBelow + N`, and one that needs attention becomes healthy at `healthyAtOrAbove + N` (at
- * most 100) and at risk below `atRiskBelow - N` (at least 1, so a score of 0 still counts).
+ * company drops only below `healthyAtOrAbove - N`. An at-risk one recovers only at
+ * `atRiskBelow + N`. One that needs attention becomes healthy at `healthyAtOrAbove + N`, capped
+ * at 100. It becomes at risk below `atRiskBelow - N`, which is at least 1 so that 0 still counts.
  */
 export function classifyScore(
   score: number,

@@ -22,7 +22,7 @@ export function ticket(
   return { id, properties, stageClosed };
 }
 
-export function npsAnswer(
+export function surveyResponse(
   id: string,
   value: string | null,
   timestamp: string,
@@ -34,7 +34,7 @@ export function npsAnswer(
   };
 }
 
-/** A config of the given metrics, validated like a stored one. */
+/** Builds a config of the given metrics and validates it like a stored one. */
 export function configOf(
   metrics: Partial<MetricConfig>[],
   extra: Partial<Omit<ScoreConfig, 'metrics'>> = {},

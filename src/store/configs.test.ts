@@ -5,7 +5,7 @@ import { ConfigStore, MAX_CONFIG_VERSIONS } from './configs';
 
 const PORTAL = 1234567;
 
-/** The default config as plain JSON with new usage and NPS weights, as an admin would load it. */
+/** Builds the default config as plain JSON with new usage and NPS weights, as an admin loads it. */
 function editedConfig(usageWeight = 40, npsWeight = 65 - usageWeight): Record<string, unknown> {
   const json = JSON.parse(JSON.stringify(DEFAULT_SCORE_CONFIG)) as {
     metrics: { id: string; weight: number }[];

@@ -32,7 +32,7 @@ export function measureDateProperty(
   return 'missing' in read ? read.missing : measured(wholeDaysBetween(read.value, context.asOf));
 }
 
-/** The points the config maps the option to; matching ignores case when no exact key fits. */
+/** Maps the option to its points in the config, ignoring case when no exact key fits. */
 export function measureEnumerationProperty(
   source: SourceOf<'enumeration_property'>,
   context: MeasureContext,
@@ -97,8 +97,8 @@ export function measureRatio(source: SourceOf<'ratio'>, context: MeasureContext)
 }
 
 /**
- * The property's value at `asOf` minus its value `days` earlier, from property history; in
- * percent of the earlier value when `mode` is `percent`.
+ * Measures the property's value at `asOf` minus its value `days` earlier, from property
+ * history. With `mode` `percent` the change is a percentage of the earlier value.
  */
 export function measureChange(source: SourceOf<'change'>, context: MeasureContext): Measurement {
   const { property, days } = source;

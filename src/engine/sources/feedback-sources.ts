@@ -12,7 +12,7 @@ import {
 
 type SourceOf<T extends MetricSource['type']> = Extract<MetricSource, { type: T }>;
 
-interface Answer {
+interface SurveyResponse {
   id: string;
   value: number;
   at: Date;
@@ -22,23 +22,23 @@ interface Answer {
 export const FEEDBACK_PROPERTIES = ['hs_survey_type', 'hs_value', 'hs_submission_timestamp'];
 
 /**
- * The latest answer, or the mean of the answers, of one survey type submitted in the window
- * that ends at `asOf`. Without `windowDays` every answer up to `asOf` counts.
+ * Measures the latest response, or the mean of the responses, of one survey type submitted in
+ * the window that ends at `asOf`. Without `windowDays` every response up to `asOf` counts.
  */
 export function measureFeedback(
   source: SourceOf<'feedback'>,
   context: MeasureContext,
 ): Measurement {
-  const wanted = source.surveyType.toUpperCase();
-  const answers: Answer[] = [];
+  const expectedType = source.surveyType.toUpperCase();
+  const responses: SurveyResponse[] = [];
   for (const submission of context.snapshot.feedback) {
     const type = (submission.properties.hs_survey_type ?? '').trim().toUpperCase();
-    if (type !== wanted) continue;
+    if (type !== expectedType) continue;
 
     const value = parseHubSpotNumber(submission.properties.hs_value);
     const at = parseHubSpotDate(submission.properties.hs_submission_timestamp);
     if (!value.ok) {
-      // An empty answer is a skipped question, not an unreadable value.
+      // An empty response is a skipped question, not an unreadable value.
       if (value.reason === 'unparseable') report(context, 'hs_value', value.text, submission.id);
       continue;
     }
@@ -47,16 +47,16 @@ export function measureFeedback(
       report(context, 'hs_submission_timestamp', text, submission.id);
       continue;
     }
-    answers.push({ id: submission.id, value: value.value, at: at.value });
+    responses.push({ id: submission.id, value: value.value, at: at.value });
   }
-  return aggregateAnswers(inWindow(answers, context.asOf, source.windowDays), source, context);
+  return aggregateResponses(inWindow(responses, context.asOf, source.windowDays), source, context);
 }
 
 /**
- * The latest value, or the mean of the values, of a company property that mirrors feedback
- * (such as `nps_score`), taken from its history within the window.
+ * Measures the latest value, or the mean of the values, of a company property that mirrors
+ * feedback (such as `nps_score`), taken from its history within the window.
  * NOTE: without property history the window cannot be checked, so the current value counts as
- * the one answer.
+ * the one response.
  */
 export function measureFeedbackProperty(
   source: SourceOf<'feedback_property'>,
@@ -71,27 +71,33 @@ export function measureFeedbackProperty(
     return 'missing' in read ? read.missing : measured(read.value, { samples: 1 });
   }
 
-  const answers: Answer[] = [];
+  const responses: SurveyResponse[] = [];
   for (const point of history) {
     const value = parseHubSpotNumber(point.value);
-    if (value.ok) answers.push({ id: point.at.toISOString(), value: value.value, at: point.at });
+    if (value.ok) responses.push({ id: point.at.toISOString(), value: value.value, at: point.at });
     else if (value.reason === 'unparseable') report(context, `${property} (history)`, value.text);
   }
-  return aggregateAnswers(inWindow(answers, context.asOf, source.windowDays), source, context);
+  return aggregateResponses(inWindow(responses, context.asOf, source.windowDays), source, context);
 }
 
-function inWindow(answers: Answer[], asOf: Date, windowDays: number | undefined): Answer[] {
+function inWindow(
+  responses: SurveyResponse[],
+  asOf: Date,
+  windowDays: number | undefined,
+): SurveyResponse[] {
   const end = asOf.getTime();
   const start = windowDays === undefined ? -Infinity : end - windowDays * DAY_MS;
-  return answers.filter((answer) => answer.at.getTime() > start && answer.at.getTime() <= end);
+  return responses.filter(
+    (response) => response.at.getTime() > start && response.at.getTime() <= end,
+  );
 }
 
-function aggregateAnswers(
-  answers: Answer[],
+function aggregateResponses(
+  responses: SurveyResponse[],
   source: { surveyType: string; aggregate: 'latest' | 'mean'; windowDays?: number | undefined },
   context: MeasureContext,
 ): Measurement {
-  const [first, ...others] = answers;
+  const [first, ...others] = responses;
   if (first === undefined) {
     const window = source.windowDays === undefined ? '' : ` in the last ${source.windowDays} days`;
     return missingMeasurement(
@@ -100,18 +106,18 @@ function aggregateAnswers(
     );
   }
   if (source.aggregate === 'mean') {
-    const sum = answers.reduce((total, answer) => total + answer.value, 0);
-    return measured(sum / answers.length, { samples: answers.length });
+    const sum = responses.reduce((total, response) => total + response.value, 0);
+    return measured(sum / responses.length, { samples: responses.length });
   }
   let latest = first;
-  for (const answer of others) {
-    if (isNewer(answer, latest)) latest = answer;
+  for (const response of others) {
+    if (isNewer(response, latest)) latest = response;
   }
   return measured(latest.value, { samples: 1 });
 }
 
 /** Orders by time; equal timestamps fall back to the id so the pick never depends on order. */
-function isNewer(candidate: Answer, current: Answer): boolean {
+function isNewer(candidate: SurveyResponse, current: SurveyResponse): boolean {
   const difference = candidate.at.getTime() - current.at.getTime();
   return difference > 0 || (difference === 0 && candidate.id > current.id);
 }

@@ -2,7 +2,7 @@ import type { MissingReason } from '../result-types';
 import { propertyValueAt, type CompanySnapshot, type UnparseableValue } from '../snapshot';
 import { parseHubSpotDate, parseHubSpotNumber, type ParsedValue, type RawValue } from '../values';
 
-/** What one metric's source measured for one company at `asOf`. */
+/** The raw value one metric's source measured for one company at `asOf`, or why it has none. */
 export interface Measurement {
   raw: number | null;
   missing?: { reason: MissingReason; detail: string };
@@ -15,7 +15,7 @@ export interface MeasurementFacts {
   option?: string;
   /** Open tickets with priority HIGH or URGENT among those counted. */
   highPriority?: number;
-  /** Number of feedback answers behind a mean. */
+  /** Number of feedback responses behind a mean. */
   samples?: number;
 }
 
