@@ -65,7 +65,8 @@ export function historyUntil(
     }
     if (at.value.getTime() <= asOf.getTime()) points.push({ value: entry.value, at: at.value });
   }
-  // Sorting makes the result independent of the order HubSpot listed the entries in.
+  // Sorting guards against a reader that lists history oldest first. Entries with equal
+  // timestamps keep their listed order (the sort is stable).
   points.sort((a, b) => b.at.getTime() - a.at.getTime());
   return points;
 }
