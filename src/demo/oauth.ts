@@ -31,7 +31,7 @@ class CookieJar {
 }
 
 export interface InstallResult {
-  /** The URL of the page the callback finally showed. */
+  /** The URL of the page the callback finally showed, with the code and state hidden. */
   finalUrl: string;
   /** The success page's HTML. */
   page: string;
@@ -120,24 +120,27 @@ export function approveFormSubmission(
     if ((type === 'checkbox' || type === 'radio') && !/\schecked\b/i.test(input)) continue;
     fields.append(name, attribute(input, 'value') ?? '');
   }
-  for (const [select, name = '', body = ''] of form.matchAll(
-    /<select\b[^>]*name\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/select>/gi,
-  )) {
-    void select;
+  for (const select of form.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/gi)) {
+    const name = attribute(`<select${select[1] ?? ''}>`, 'name');
+    const body = select[2] ?? '';
+    if (!name) continue;
     const options = [...body.matchAll(/<option\b[^>]*>/gi)].map((match) => match[0]);
     const chosen = options.find((option) => /\sselected\b/i.test(option)) ?? options[0];
-    if (chosen) fields.append(decodeEntities(name), attribute(chosen, 'value') ?? '');
+    if (chosen) fields.append(name, attribute(chosen, 'value') ?? '');
   }
-  const buttons = [...form.matchAll(/<(button|input)\b[^>]*>([\s\S]*?<\/button>)?/gi)].map(
-    (match) => match[0],
+  const buttons = [
+    ...[...form.matchAll(/<button\b[^>]*>[\s\S]*?<\/button>/gi)].map((match) => match[0]),
+    ...[...form.matchAll(/<input\b[^>]*>/gi)]
+      .map((match) => match[0])
+      .filter((input) => (attribute(input, 'type') ?? '').toLowerCase() === 'submit'),
+  ];
+  const approve = buttons.find((button) =>
+    /approve/i.test(`${attribute(button, 'value') ?? ''} ${button.replace(/<[^>]*>/g, ' ')}`),
   );
-  const approve = buttons.find(
-    (button) =>
-      /type\s*=\s*["']?submit|<button/i.test(button) &&
-      /approve/i.test(`${attribute(button, 'value') ?? ''} ${button.replace(/<[^>]*>/g, ' ')}`),
-  );
-  const buttonName = approve ? attribute(approve, 'name') : undefined;
-  if (approve && buttonName) fields.append(buttonName, attribute(approve, 'value') ?? '');
+  if (!approve)
+    throw new Error(`the consent page at ${redactQuery(pageUrl)} has no Approve button`);
+  const buttonName = attribute(approve, 'name');
+  if (buttonName) fields.append(buttonName, attribute(approve, 'value') ?? '');
   return { action, fields };
 }
 
@@ -170,5 +173,5 @@ export async function installThroughOAuth(webOrigin: string): Promise<InstallRes
           .slice(0, 300),
     );
   }
-  return { finalUrl: done.url, page, steps };
+  return { finalUrl: redactQuery(done.url), page, steps };
 }
