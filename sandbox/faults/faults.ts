@@ -1,12 +1,12 @@
 /** Faults the sandbox injects, globally or per portal. */
 export interface FaultConfig {
-  /** Share (0 to 1) of API answers replaced by a 502, 503 or 504. */
+  /** Share (0 to 1) of API responses replaced by a 502, 503 or 504. */
   serverErrorRate: number;
-  /** Milliseconds added to every API answer. */
+  /** Milliseconds of delay added to every API response. */
   latencyMs: number;
   /** The next N API requests get 429 TEN_SECONDLY_ROLLING. */
   burst429: number;
-  /** Destroy the sockets of API requests without an answer. */
+  /** Destroy the sockets of API requests without sending a response. */
   refuseConnections: boolean;
   /** Share of webhook events delivered twice. */
   webhookDuplicateRate: number;
@@ -84,7 +84,7 @@ export class FaultController {
     this.perPortal.clear();
   }
 
-  /** The faults in force for one portal. */
+  /** Returns the faults in force for one portal. */
   forPortal(portalId: number): FaultConfig {
     return { ...this.global, ...this.perPortal.get(portalId) };
   }

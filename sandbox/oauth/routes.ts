@@ -54,7 +54,7 @@ function splitScopes(value: string | null): string[] {
   return (value ?? '').split(/[\s+,]+/).filter((scope) => scope !== '');
 }
 
-/** Whether a redirect URL is allowed: a configured one, or any loopback /oauth/callback. */
+/** Checks a redirect URL: a configured one or any loopback /oauth/callback is allowed. */
 export function redirectAllowed(state: SandboxState, redirectUri: string): boolean {
   if (state.app.redirectUrls.includes(redirectUri)) return true;
   try {
@@ -273,6 +273,7 @@ function introspect(request: RouteRequest): Reply {
   const hint = params.get('token_type_hint');
   const access = hint === 'refresh_token' ? undefined : state.tokens.findAccess(value);
   const refresh = hint === 'access_token' ? undefined : state.tokens.findRefresh(value);
+
   const base = (portalId: number, scopes: string[], userId: number) => ({
     active: true,
     hub_id: portalId,
@@ -284,6 +285,7 @@ function introspect(request: RouteRequest): Reply {
     scopes,
     is_private_distribution: false,
   });
+
   if (accessTokenActive(state, access)) {
     return json(200, {
       ...base(access.portalId, access.scopes, access.userId),
@@ -390,7 +392,7 @@ export function oauthRoutes(): OpenRoute[] {
   ];
 }
 
-/** The app's own uninstall call: marks the portal uninstalled and revokes all its tokens. */
+/** Serves the app's own uninstall call, which marks the portal uninstalled and revokes its tokens. */
 export function uninstallRoutes(): ApiRoute[] {
   return ['v3', '2026-03', '2026-09'].map((version) => ({
     method: 'DELETE',

@@ -6,7 +6,7 @@ export interface AccessToken {
   scopes: string[];
   userId: number;
   issuedAt: number;
-  /** Epoch ms after which the token answers 401 EXPIRED_AUTHENTICATION. */
+  /** Epoch ms after which requests with the token get 401 EXPIRED_AUTHENTICATION. */
   expiresAt: number;
   refreshToken: string;
   revoked: boolean;
@@ -66,7 +66,7 @@ export class TokenStore {
     return { access: this.issueAccess(refresh), refresh };
   }
 
-  /** A new access token for a valid refresh token; undefined when it is unknown or revoked. */
+  /** Issues a new access token for a valid refresh token; undefined when it is unknown or revoked. */
   useRefreshToken(token: string): { access: AccessToken; refresh: RefreshToken } | undefined {
     const refresh = this.refresh.get(token);
     if (!refresh || refresh.revoked) return undefined;

@@ -2,7 +2,7 @@ import type { ScenarioChange, ScenarioDay } from '../seed/types';
 import type { PortalStore, WriteSource } from '../store/portal-store';
 
 /**
- * Source of scenario writes. The scenario stands in for the customer's other integrations
+ * Source of scenario writes. The scenario plays the part of the customer's other integrations
  * (product usage sync, support desk), so its changes carry HubSpot's INTEGRATION source.
  */
 export const SCENARIO_SOURCE: WriteSource = {

@@ -1,6 +1,12 @@
 import { AssociationIndex, associationName, associationTypeIds } from './associations';
 import type { ChangeEvent, CrmObjectType } from './changes';
-import { ObjectTable, type HistoryEntry, type StoredRecord } from './object-table';
+import {
+  appendHistoryEntry,
+  historyEntries,
+  ObjectTable,
+  type HistoryEntry,
+  type StoredRecord,
+} from './object-table';
 import { CRM_OBJECT_TYPES, OBJECT_TYPES } from './object-types';
 import { defaultDealPipeline, defaultTicketPipeline, type Pipeline } from './pipelines';
 import { DEFAULT_GROUPS, defaultProperties, type PropertyDefinition } from './property-definitions';
@@ -100,8 +106,12 @@ export class PortalStore {
     return this.clock();
   }
 
+  /**
+   * Owner ids a record may reference. Archived owners count too, because records keep owners who
+   * left the portal. NOTE: whether HubSpot accepts new writes of an archived owner is unconfirmed.
+   */
   ownerIds(): Set<string> {
-    return new Set([...this.owners.values()].filter((o) => !o.archived).map((o) => o.id));
+    return new Set(this.owners.keys());
   }
 
   /** A live record; merged-away company ids resolve to the record they were merged into. */
@@ -368,8 +378,8 @@ export class PortalStore {
 
   /** Property history, newest first; a value never written since loading gets one entry. */
   history(type: CrmObjectType, record: StoredRecord, name: string): HistoryEntry[] {
-    const entries = record.history?.[name];
-    if (entries && entries.length > 0) return [...entries].reverse();
+    const column = record.history?.[name];
+    if (column && column.values.length > 0) return historyEntries(column);
     const value = record.properties[name];
     if (value === undefined) return [];
     return [{ value, timestamp: record.createdAt, sourceType: record.createdSource }];
@@ -444,19 +454,19 @@ export class PortalStore {
     entry: HistoryEntry,
   ): void {
     record.history ??= {};
-    let entries = record.history[name];
-    if (!entries) {
-      entries = [];
+    let column = record.history[name];
+    if (!column) {
+      column = { values: [], timestamps: [], sources: [] };
       if (previous !== undefined) {
-        entries.push({
+        appendHistoryEntry(column, {
           value: previous,
           timestamp: record.createdAt,
           sourceType: record.createdSource,
         });
       }
-      record.history[name] = entries;
+      record.history[name] = column;
     }
-    entries.push(entry);
+    appendHistoryEntry(column, entry);
   }
 
   /** Values HubSpot calculates from a write: ticket close dates and last-contacted dates. */

@@ -69,10 +69,10 @@ export interface SearchResult {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function asString(value: unknown, what: string): string {
+function asString(value: unknown, field: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new SearchRequestError(`${what} must be a string, got ${JSON.stringify(value)}.`);
+  throw new SearchRequestError(`${field} must be a string, got ${JSON.stringify(value)}.`);
 }
 
 function isNumeric(definition: PropertyDefinition | undefined): boolean {
@@ -226,8 +226,8 @@ function matches(
       return keys.some((key) => key >= (target as number | string) && key <= high);
     }
     case 'IN': {
-      const wanted = (filter.values as string[]).map((value) => comparable(definition, value));
-      return keys.some((key) => wanted.includes(key));
+      const allowed = (filter.values as string[]).map((value) => comparable(definition, value));
+      return keys.some((key) => allowed.includes(key));
     }
     case 'NOT_IN': {
       const excluded = (filter.values as string[]).map((value) => comparable(definition, value));
@@ -236,6 +236,17 @@ function matches(
     default:
       return false;
   }
+}
+
+const ID_RANGE_OPERATORS = new Set<Operator>(['GT', 'GTE', 'LT', 'LTE', 'EQ', 'BETWEEN']);
+
+function isIdRangeFilter(filter: CompiledFilter): boolean {
+  return (
+    filter.propertyName === 'hs_object_id' &&
+    ID_RANGE_OPERATORS.has(filter.operator) &&
+    Number.isInteger(Number(filter.value)) &&
+    (filter.operator !== 'BETWEEN' || Number.isInteger(Number(filter.highValue)))
+  );
 }
 
 /** Narrows a scan to an hs_object_id range when every record must satisfy the range filters. */
@@ -401,6 +412,28 @@ export function searchRecords(
   const [low, high] = idRange(groups);
   const start = low === -Infinity ? 0 : table.indexAtLeast(low);
   const info = OBJECT_TYPES[type];
+  const properties = requested
+    ? [...new Set([...requested, 'hs_object_id', info.createdProperty, info.modifiedProperty])]
+    : info.defaultReturned;
+
+  // Fast path for windows on hs_object_id alone: the sorted ids give the page and the total
+  // without testing each record.
+  const idWindowOnly =
+    query === '' &&
+    (sort === undefined || (sort.propertyName === 'hs_object_id' && !sort.descending)) &&
+    groups.length <= 1 &&
+    (groups[0] ?? []).every((filter) => isIdRangeFilter(filter));
+  if (idWindowOnly) {
+    const end = high === Infinity ? ids.length : table.indexAtLeast(Math.floor(high) + 1);
+    const total = Math.max(0, end - start);
+    const records = ids
+      .slice(start + after, Math.min(end, start + after + limit))
+      .map((id) => table.records.get(String(id)) as StoredRecord);
+    const result: SearchResult = { total, records, properties };
+    if (after + limit < total && limit > 0) result.nextAfter = String(after + limit);
+    return result;
+  }
+
   const matched: StoredRecord[] = [];
   for (let index = start; index < ids.length; index += 1) {
     const id = ids[index] as number;
@@ -425,9 +458,6 @@ export function searchRecords(
   sortRecords(matched, sort);
 
   const page = matched.slice(after, after + limit);
-  const properties = requested
-    ? [...new Set([...requested, 'hs_object_id', info.createdProperty, info.modifiedProperty])]
-    : info.defaultReturned;
   const result: SearchResult = { total: matched.length, records: page, properties };
   // Like HubSpot, the cursor may point at offset 10,000, which the next request then rejects.
   if (after + limit < matched.length && limit > 0) result.nextAfter = String(after + limit);

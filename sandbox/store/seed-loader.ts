@@ -1,6 +1,6 @@
 import type { SeedPortal, SeedRecord } from '../seed/types';
 import type { CrmObjectType } from './changes';
-import type { HistoryEntry, StoredRecord } from './object-table';
+import { sourceKey, type HistoryColumn, type StoredRecord } from './object-table';
 import { OBJECT_TYPES } from './object-types';
 import type { PortalStore } from './portal-store';
 import type { PropertyDefinition, PropertyType } from './property-definitions';
@@ -18,15 +18,22 @@ const RECORD_LISTS: [keyof SeedPortal, CrmObjectType][] = [
   ['feedbackSubmissions', 'feedback_submissions'],
 ];
 
-function toMs(timestamp: string, what: string): number {
+/** Parsed timestamps; seeded histories repeat the same weekly dates across every company. */
+const parsedTimes = new Map<string, number>();
+
+function parseTime(timestamp: string, field: string): number {
+  const cached = parsedTimes.get(timestamp);
+  if (cached !== undefined) return cached;
   const ms = Date.parse(timestamp);
-  if (Number.isNaN(ms)) throw new Error(`Seed ${what} has an invalid timestamp: ${timestamp}`);
+  if (Number.isNaN(ms)) throw new Error(`Seed ${field} has an invalid timestamp: ${timestamp}`);
+  if (parsedTimes.size > 100_000) parsedTimes.clear();
+  parsedTimes.set(timestamp, ms);
   return ms;
 }
 
 /**
- * Loads a seed as the portal's starting state. It emits no change events, because the seed is
- * the state before the app was installed. Returns the names of properties the seed used that
+ * Loads a seed as the portal's starting state and takes ownership of its records. It emits no
+ * change events, because the seed is the state before the app was installed. Returns the names of properties the seed used that
  * neither the seed nor the store defines; they are added as text properties.
  */
 export function loadSeed(store: PortalStore, seed: SeedPortal): string[] {
@@ -104,8 +111,10 @@ export function loadSeed(store: PortalStore, seed: SeedPortal): string[] {
 
 function toStoredRecord(type: CrmObjectType, seedRecord: SeedRecord): StoredRecord {
   const info = OBJECT_TYPES[type];
-  const createdAt = toMs(seedRecord.createdAt, `${type}/${seedRecord.id} createdAt`);
-  const properties: Record<string, string> = { ...seedRecord.properties };
+  const createdAt = parseTime(seedRecord.createdAt, `${type}/${seedRecord.id} createdAt`);
+  // The store takes over the seed's property object instead of copying it, which halves the
+  // memory of large portals. Callers must not reuse a seed after loading it.
+  const properties: Record<string, string> = seedRecord.properties;
   properties.hs_object_id = seedRecord.id;
   properties[info.createdProperty] ??= new Date(createdAt).toISOString();
   properties[info.modifiedProperty] ??= properties[info.createdProperty] as string;
@@ -120,29 +129,31 @@ function toStoredRecord(type: CrmObjectType, seedRecord: SeedRecord): StoredReco
   };
   if (seedRecord.history) {
     record.history = {};
+    const source = sourceKey(SEED_SOURCE);
     for (const [name, entries] of Object.entries(seedRecord.history)) {
-      const converted: HistoryEntry[] = entries.map((entry) => ({
-        value: entry.value,
-        timestamp: toMs(entry.timestamp, `${type}/${seedRecord.id} ${name} history`),
-        sourceType: SEED_SOURCE,
-      }));
-      const current = properties[name];
-      const last = converted[converted.length - 1];
-      // The current value is always the newest history entry.
-      if (current !== undefined && last?.value !== current) {
-        converted.push({
-          value: current,
-          timestamp: last?.timestamp ?? createdAt,
-          sourceType: SEED_SOURCE,
-        });
+      const column: HistoryColumn = { values: [], timestamps: [], sources: [] };
+      for (const entry of entries) {
+        column.values.push(entry.value);
+        column.timestamps.push(
+          parseTime(entry.timestamp, `${type}/${seedRecord.id} ${name} history`),
+        );
+        column.sources.push(source);
       }
-      record.history[name] = converted;
+      const current = properties[name];
+      const count = column.values.length;
+      // The current value is always the newest history entry.
+      if (current !== undefined && column.values[count - 1] !== current) {
+        column.values.push(current);
+        column.timestamps.push(column.timestamps[count - 1] ?? createdAt);
+        column.sources.push(source);
+      }
+      record.history[name] = column;
     }
   }
   return record;
 }
 
-/** A custom (not HubSpot-defined) text property. */
+/** Builds a custom (not HubSpot-defined) text property definition. */
 export function customDefinition(
   name: string,
   label: string,

@@ -23,7 +23,7 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
   };
 }
 
-/** The real API client pointed at the sandbox, without retries unless asked. */
+/** Creates the real API client pointed at the sandbox, with one attempt unless told otherwise. */
 export function apiClient(sandbox: Sandbox, accessToken: string, attempts = 1): Client {
   return new Client({ accessToken, basePath: sandbox.baseUrl, numberOfApiCallRetries: attempts });
 }
@@ -35,7 +35,7 @@ export interface RawResponse {
   text: string;
 }
 
-/** Sends a request with fetch and parses a JSON answer when there is one. */
+/** Sends a request with fetch and parses a JSON response body when there is one. */
 export async function raw(
   sandbox: Sandbox,
   method: string,
@@ -71,7 +71,7 @@ export async function raw(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-/** The thrown ApiException of a client call, or a failure when the call succeeded. */
+/** Returns the ApiException a client call throws; fails when the call succeeds. */
 export async function apiError(
   call: Promise<unknown>,
 ): Promise<{ code: number; body: Record<string, unknown> }> {

@@ -47,7 +47,7 @@ describe('rate limits', () => {
     expect(limited.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
   });
 
-  it('limits search to 5 per second with the SECONDLY body the client retries on', async () => {
+  it('limits search to 5 per second', async () => {
     const portal = await t.sandbox.createPortal({ seed: 'empty' });
     const token = portal.issueTokens().accessToken;
     for (let index = 0; index < 5; index += 1) {
@@ -162,7 +162,7 @@ describe('faults', () => {
 });
 
 describe('request counts', () => {
-  it('counts per route template with the object type filled in, overall and per portal', async () => {
+  it('counts per template and portal', async () => {
     t.sandbox.resetCounts();
     await t.client.crm.companies.batchApi.read({
       inputs: [{ id: companyId }],
