@@ -79,6 +79,10 @@ export function snapshotFromSandbox(
   };
 }
 
+const NUMERIC = new Set(['cs_health_score', 'cs_health_coverage']);
+/** Coverage is written with one decimal, so it may differ from the exact share by 0.05. */
+const TOLERANCE: Record<string, number> = { cs_health_coverage: 0.05 };
+
 /** One difference between what the app wrote and what the sandbox's data gives. */
 export interface ScoreMismatch {
   companyId: string;
@@ -107,15 +111,14 @@ export function compareWithSandbox(
     cs_health_score: String(expected.score),
     cs_health_status: expected.status,
     cs_health_drivers: formatDrivers(expected.drivers),
-    cs_health_coverage: String(Math.round(expected.coverage)),
+    cs_health_coverage: String(expected.coverage),
   };
   const mismatches: ScoreMismatch[] = [];
   for (const [property, value] of Object.entries(wanted)) {
     const have = written[property] ?? '';
-    const same =
-      property === 'cs_health_drivers'
-        ? have === value
-        : Number(have) === Number(value) || have === value;
+    const same = NUMERIC.has(property)
+      ? have !== '' && Math.abs(Number(have) - Number(value)) <= (TOLERANCE[property] ?? 0)
+      : have === value;
     if (!same) mismatches.push({ companyId, property, written: have, expected: value });
   }
   return { expected, mismatches };

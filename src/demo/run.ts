@@ -36,6 +36,8 @@ const DRAIN_TIMEOUT_MS = 5 * 60_000;
 export interface DemoRun {
   report: DemoReport;
   urls: Record<string, string>;
+  /** What the demo started, for tests that check more than the report; undefined when setup failed. */
+  context?: DemoContext;
   stop(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ class CleanupStack {
   }
 }
 
-interface DemoContext {
+export interface DemoContext {
   options: DemoOptions;
   print: (line: string) => void;
   sandbox: Sandbox;
@@ -160,7 +162,7 @@ export async function runDemo(
   report.seconds = seconds;
   urls['Logs:'] = logDir;
   print(formatSummary(report, urls));
-  return { report, urls, stop: () => cleanup.run(print) };
+  return { report, urls, ...(context ? { context } : {}), stop: () => cleanup.run(print) };
 }
 
 /** Starts the web and worker processes pointed at the sandbox, and waits until both are ready. */
@@ -207,7 +209,8 @@ async function startApp(
   await waitForHttpOk(`${origin}/readyz`, context.processes, 60_000);
   print(`App: web process at ${origin} and one worker process are ready (logs in ${logDir})`);
   urls['App:'] = origin;
-  urls['Queue dashboard:'] = `${origin}/admin/queues (Authorization: Bearer ${adminToken})`;
+  // The token is generated for this run only; the dashboard asks for it as a Basic password.
+  urls['Queue dashboard:'] = `${origin}/admin/queues (any user name, password ${adminToken})`;
   return origin;
 }
 

@@ -60,21 +60,26 @@ export function planCompany(input: PlanInput): CompanyPlan {
     ...(input.reference ? { reference: input.reference } : {}),
   });
   const status = toStatusValue(result.status);
+  if (status === undefined) {
+    throw new Error(
+      `the engine returned an unknown status "${String(result.status)}" for company ${companyId}`,
+    );
+  }
   const shownStatus =
     toStatusValue(read.current[WRITTEN_PROPERTIES.status]) ?? previous?.status ?? undefined;
   const history = appendScoreHistory(previous?.history ?? [], now.getTime(), result.score);
 
   const desired: Record<string, string> = {
     [WRITTEN_PROPERTIES.score]: formatNumberForHubSpot(result.score, 0),
-    [WRITTEN_PROPERTIES.status]: status ?? String(result.status),
+    [WRITTEN_PROPERTIES.status]: status,
     [WRITTEN_PROPERTIES.change7d]: formatScoreChange(history, result.score, now, 7),
     [WRITTEN_PROPERTIES.change30d]: formatScoreChange(history, result.score, now, 30),
     [WRITTEN_PROPERTIES.drivers]: formatDrivers(result.drivers),
-    [WRITTEN_PROPERTIES.coverage]: formatNumberForHubSpot(result.coverage, 0),
+    [WRITTEN_PROPERTIES.coverage]: formatNumberForHubSpot(result.coverage, 1),
     [WRITTEN_PROPERTIES.workspace]: input.workspace,
     [WRITTEN_PROPERTIES.configVersion]: String(config.version),
   };
-  const statusChanged = status !== undefined && status !== shownStatus;
+  const statusChanged = status !== shownStatus;
   if (statusChanged) {
     // Written in the same update as the status, so a workflow triggered by the status change
     // reads the matching previous status and time.
@@ -102,7 +107,7 @@ export function planCompany(input: PlanInput): CompanyPlan {
   const record: StoredCompanyResult = {
     companyId,
     score: result.score,
-    status: status ?? previous?.status ?? 'needs_attention',
+    status,
     computedAt: now.getTime(),
     ...(previous?.writtenAt !== undefined ? { writtenAt: previous.writtenAt } : {}),
     ...(statusChanged
