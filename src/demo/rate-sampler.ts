@@ -28,7 +28,7 @@ export class RateSampler {
   }
 
   /**
-   * The maximum number of requests counted between two samples at most `windowMs` apart. Requests made just
+   * Returns the maximum number of requests counted between two samples at most `windowMs` apart. Requests made just
    * before the first sample of a window are not seen, so this can underestimate the true peak
    * by what one sampling interval adds.
    */

@@ -36,7 +36,7 @@ const DRAIN_TIMEOUT_MS = 5 * 60_000;
 export interface DemoRun {
   report: DemoReport;
   urls: Record<string, string>;
-  /** What the demo started, for tests that check more than the report; undefined when setup failed. */
+  /** Handles to what the demo started, for tests that check more than the report. Undefined when setup failed. */
   context?: DemoContext;
   stop(): Promise<void>;
 }
@@ -209,7 +209,7 @@ async function startApp(
   await waitForHttpOk(`${origin}/readyz`, context.processes, 60_000);
   print(`App: web process at ${origin} and one worker process are ready (logs in ${logDir})`);
   urls['App:'] = origin;
-  // The token is generated for this run only; the dashboard asks for it as a Basic password.
+  // The token is generated for this run only. The dashboard takes it as a Basic-auth password.
   urls['Queue dashboard:'] = `${origin}/admin/queues (any user name, password ${adminToken})`;
   return origin;
 }

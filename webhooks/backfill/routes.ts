@@ -18,12 +18,10 @@ export function scoringAdminRouter(deps: {
     const text = String(req.params.portalId);
     const portalId = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(portalId) || portalId <= 0) {
-      res
-        .status(400)
-        .json({
-          status: 'error',
-          message: `invalid portal id "${text}": expected a positive integer`,
-        });
+      res.status(400).json({
+        status: 'error',
+        message: `invalid portal id "${text}": expected a positive integer`,
+      });
       return;
     }
     try {
@@ -43,12 +41,10 @@ export function scoringAdminRouter(deps: {
       });
     } catch (error) {
       deps.logger.error({ err: error, portalId }, 'reading the scoring progress failed');
-      res
-        .status(503)
-        .json({
-          status: 'error',
-          message: 'reading the scoring progress from Redis failed; retry',
-        });
+      res.status(503).json({
+        status: 'error',
+        message: 'reading the scoring progress from Redis failed; retry',
+      });
     }
   });
   return router;

@@ -23,19 +23,20 @@ export const DEFAULT_OWNER_PROPERTY = 'hubspot_owner_id';
  */
 const FEEDBACK_CACHE_MS = 7 * 86_400_000;
 
-/** Properties read besides the config's inputs: the app's own (for change detection) and the task's. */
+/** Company properties the At-risk task needs, read besides the config's inputs and the app's own. */
 const TASK_PROPERTIES = ['name', 'notes_last_contacted'];
 
 /**
- * Recomputes a batch of companies of one portal: reads only what the config needs, scores each
- * company with the engine at `ctx.now`, writes the properties whose visible value changed (with
- * the previous status and change time when the status moves), creates an At-risk task for the
- * CSM where one is owed, and stores each result, its history and the reverse index.
+ * Recomputes a batch of companies of one portal. It reads only what the config needs and scores
+ * each company with the engine at `ctx.now`. It writes the properties whose visible value
+ * changed, with the previous status and change time when the status moves. It creates an
+ * At-risk task for the CSM where one is owed, and stores each result, its history and the
+ * reverse index.
  *
  * Per-company failures (a rejected write, an engine error) are returned in the outcome and
  * recorded for the nightly sweep. Errors that affect the whole batch (rate limits, 5xx, a
- * disconnected portal) are thrown unchanged, for the queue to delay, retry or fail the job; the
- * batch can safely run again because unchanged values are never rewritten.
+ * disconnected portal) are thrown unchanged, for the queue to delay, retry or fail the job. The
+ * batch can safely run again, because unchanged values are never rewritten.
  */
 export async function recomputeCompanies(ctx: RecomputeContext): Promise<RecomputeOutcome> {
   const outcome: RecomputeOutcome = {

@@ -46,9 +46,9 @@ export interface PlanInput {
 }
 
 /**
- * Scores one company at `now` and works out the write. The status HubSpot currently shows is
- * the one workflows see, so it decides whether the status changed; the stored result fills in
- * when HubSpot has none. `cs_health_computed_at` is written together with any other change, or
+ * Scores one company at `now` and works out the write. Workflows act on the status HubSpot
+ * currently shows, so that status decides whether the status changed. The stored result is
+ * used when HubSpot shows none. `cs_health_computed_at` is written together with any other change, or
  * alone when the last write is more than a day old, so the timestamp never causes a write on
  * every run but still shows the score was confirmed within the last day.
  */

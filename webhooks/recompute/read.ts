@@ -50,9 +50,9 @@ export function chunk<T>(items: T[], size: number): T[][] {
 }
 
 /**
- * Reads what the config needs for a set of companies with the fewest requests HubSpot allows:
- * companies in batches of 100 (history only for the properties that need it), associations in
- * batches of 1,000, then tickets and feedback submissions in batches of 100.
+ * Reads what the config needs for a set of companies with the fewest requests HubSpot allows.
+ * Companies are read in batches of 100, with history only for the properties that need it.
+ * Associations follow in batches of 1,000, then tickets and feedback submissions in batches of 100.
  */
 export async function readCompanies(
   client: RecomputeClient,

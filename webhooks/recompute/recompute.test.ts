@@ -82,7 +82,7 @@ async function emptyPortal(): Promise<Fixture> {
   };
 }
 
-/** A company with usage, an NPS answer, tickets and a last contact, all made in the sandbox. */
+/** Creates a company with usage, an NPS response, tickets and a last contact in the sandbox. */
 function createCompany(
   fixture: Fixture,
   data: {
@@ -143,7 +143,7 @@ function createCompany(
 const HEALTHY = { usage: 400, seats: 10, nps: 10, openTickets: 0, contactDaysAgo: 2 };
 const AT_RISK = { usage: 0, seats: 10, nps: 2, openTickets: 5, contactDaysAgo: 120 };
 
-/** A company property as the sandbox stores it; unset and cleared both read as "". */
+/** Reads a company property as the sandbox stores it; unset and cleared both read as "". */
 function property(portal: PortalHandle, companyId: string, name: string): string {
   return portal.getObject('companies', companyId)?.properties[name] ?? '';
 }
@@ -273,7 +273,7 @@ describe('recomputeCompanies', () => {
       changedAt.toISOString(),
     );
     expect(outcome.statusChanges).toEqual([id]);
-    // Status, previous status and change time arrive in one write, so a workflow sees them together.
+    // Status, previous status and change time arrive in one write, so a workflow reads all three.
     const statusWrite = fixture.portal.propertyHistory('companies', id, 'cs_health_status')[0];
     const previousWrite = fixture.portal.propertyHistory(
       'companies',

@@ -5,7 +5,7 @@ import type { HealthStatus } from './properties';
 /** One point of a company's score history: epoch milliseconds and the score then. */
 export type ScorePoint = [number, number];
 
-/** What the recompute remembers about a company between runs. */
+/** The recompute's record of a company, kept between runs. */
 export interface StoredCompanyResult {
   companyId: string;
   score: number;
