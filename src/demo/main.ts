@@ -26,11 +26,23 @@ async function main(): Promise<number> {
     process.stdout.write(`${line}\n`);
   };
 
-  const demo = await runDemo(options, print);
+  // Ctrl-C while the demo works ends its waits; everything it started is then stopped below.
+  const interrupted = new AbortController();
+  const interrupt = (): void => interrupted.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const demo = await runDemo(options, print, interrupted.signal);
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
   if (options.reportFile) {
     const file = path.resolve(options.reportFile);
     writeFileSync(file, `${JSON.stringify(demo.report, null, 2)}\n`);
     print(`Report written to ${file}`);
+  }
+  if (interrupted.signal.aborted) {
+    print('Stopping the web and worker processes, the sandbox and Redis...');
+    await demo.stop();
+    return 130;
   }
   const failed = demo.report.errors.length > 0;
   if (options.exit || failed) {

@@ -74,6 +74,8 @@ export interface DemoContext {
   progress: ProgressStore;
   marks: DirtyMarks;
   processes: AppProcess[];
+  /** Aborted on Ctrl-C, so the waits below end and everything started is stopped. */
+  signal: AbortSignal;
 }
 
 /**
@@ -84,6 +86,7 @@ export interface DemoContext {
 export async function runDemo(
   options: DemoOptions,
   print: (line: string) => void,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<DemoRun> {
   const started = Date.now();
   const cleanup = new CleanupStack();
@@ -123,6 +126,7 @@ export async function runDemo(
       progress: new ProgressStore(redis, prefix, results),
       marks: new DirtyMarks(redis, prefix),
       processes: [],
+      signal,
     };
 
     const origin = await startApp(context, redisServer.url, logDir, cleanup, urls);
@@ -215,6 +219,7 @@ async function startApp(
 }
 
 function assertProcessesRunning(context: DemoContext): void {
+  if (context.signal.aborted) throw new Error('the demo was stopped before it finished');
   for (const app of context.processes) {
     if (app.child.exitCode !== null || app.child.signalCode !== null) {
       throw new Error(
@@ -338,6 +343,7 @@ async function buildReport(
     companies,
     scored: written.size,
     byStatus: countByStatus(written),
+    byStatusAfterBackfill: countByStatus(afterBackfill),
     webhookEvents: sandbox.webhookStats().eventsDelivered,
     recomputes: stats.recomputes,
     apiCalls,
@@ -410,6 +416,7 @@ function emptyReport(
     companies: 0,
     scored: 0,
     byStatus: { healthy: 0, needs_attention: 0, at_risk: 0 },
+    byStatusAfterBackfill: { healthy: 0, needs_attention: 0, at_risk: 0 },
     webhookEvents: 0,
     recomputes: 0,
     apiCalls: 0,

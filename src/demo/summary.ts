@@ -8,6 +8,8 @@ export interface DemoReport {
   /** Companies whose `cs_health_score` the app wrote, read back from the sandbox. */
   scored: number;
   byStatus: { healthy: number; needs_attention: number; at_risk: number };
+  /** Counts per status once the backfill was done, before the scenario replay. */
+  byStatusAfterBackfill: { healthy: number; needs_attention: number; at_risk: number };
   /** Webhook events the sandbox delivered to the app and the app acknowledged. */
   webhookEvents: number;
   /** Company scorings the workers ran (including those that wrote nothing). */
@@ -102,9 +104,10 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
   lines.push('======================');
   lines.push(`Companies in the portal:   ${report.companies}`);
   lines.push(`Scored by the app:         ${report.scored}`);
-  lines.push(
-    `By status:                 ${byStatus.healthy} healthy, ${byStatus.needs_attention} needs attention, ${byStatus.at_risk} at risk`,
-  );
+  const statusLine = (counts: DemoReport['byStatus']): string =>
+    `${counts.healthy} healthy, ${counts.needs_attention} needs attention, ${counts.at_risk} at risk`;
+  lines.push(`After the backfill:        ${statusLine(report.byStatusAfterBackfill)}`);
+  lines.push(`After the scenario:        ${statusLine(byStatus)}`);
   lines.push(
     `Scenario replayed:         ${report.scenario.days} days, ${report.scenario.changes} CRM changes`,
   );
