@@ -181,6 +181,43 @@ function createDefault(request: ApiRequest): Reply {
   });
 }
 
+/** PUT with a body of association specs; the sandbox knows HUBSPOT_DEFINED types only. */
+function createWithTypes(request: ApiRequest): Reply {
+  const from = objectTypeParam(request.params, 'fromObjectType');
+  const to = objectTypeParam(request.params, 'toObjectType');
+  requirePair(from, to);
+  const ids = associationTypeIds(from, to) as { typeId: number; primaryTypeId?: number };
+  if (!Array.isArray(request.body) || request.body.length === 0) {
+    throw validationError(
+      'The request body must be a non-empty array of {associationCategory, associationTypeId}.',
+    );
+  }
+  let primary = false;
+  for (const spec of request.body) {
+    const typeId = isObject(spec) ? Number(spec.associationTypeId) : Number.NaN;
+    if (typeId === ids.primaryTypeId) primary = true;
+    else if (typeId !== ids.typeId) {
+      throw validationError(
+        `associationTypeId ${String(isObject(spec) ? spec.associationTypeId : spec)} is not a HUBSPOT_DEFINED type from ${from} to ${to}.`,
+      );
+    }
+  }
+  const fromId = request.params.fromObjectId as string;
+  const toId = request.params.toObjectId as string;
+  try {
+    request.portal.store.associate(from, fromId, to, toId, apiSource(request), primary);
+  } catch (error) {
+    storeFailure(error);
+  }
+  return json(201, {
+    fromObjectTypeId: OBJECT_TYPES[from].objectTypeId,
+    fromObjectId: Number(fromId),
+    toObjectTypeId: OBJECT_TYPES[to].objectTypeId,
+    toObjectId: Number(toId),
+    labels: primary ? ['Primary'] : [],
+  });
+}
+
 function removeAssociation(request: ApiRequest): Reply {
   const from = objectTypeParam(request.params, 'fromObjectType');
   const to = objectTypeParam(request.params, 'toObjectType');
@@ -222,6 +259,13 @@ export function associationRoutes(): ApiRoute[] {
         kind: 'api',
         scopes: writeScopes,
         handler: createDefault,
+      },
+      {
+        method: 'PUT',
+        template: `${prefix}/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}`,
+        kind: 'api',
+        scopes: writeScopes,
+        handler: createWithTypes,
       },
       {
         method: 'DELETE',

@@ -50,32 +50,64 @@ export function associationName(from: CrmObjectType, to: CrmObjectType): string 
 }
 
 /**
- * Both directions of every association in one portal. Each direction is a map from the target
- * id to whether the association carries the Primary label.
+ * Both directions of every association in one portal. For each (type, target type) pair a map
+ * goes from a record id to the plain array of its target ids; arrays cost far less memory than
+ * a Map per record. Primary labels are rare, so they sit in one set of pair keys.
  */
 export class AssociationIndex {
-  private readonly edges = new Map<string, Map<string, boolean>>();
+  private readonly edges = new Map<string, Map<string, string[]>>();
+  private readonly primaries = new Set<string>();
 
-  private key(type: CrmObjectType, id: string, toType: CrmObjectType): string {
-    return `${type}/${id}/${toType}`;
+  private byRecord(type: CrmObjectType, toType: CrmObjectType, create: true): Map<string, string[]>;
+  private byRecord(
+    type: CrmObjectType,
+    toType: CrmObjectType,
+    create: false,
+  ): Map<string, string[]> | undefined;
+  private byRecord(type: CrmObjectType, toType: CrmObjectType, create: boolean) {
+    const key = `${type}|${toType}`;
+    let map = this.edges.get(key);
+    if (!map && create) {
+      map = new Map();
+      this.edges.set(key, map);
+    }
+    return map;
   }
 
-  private direction(type: CrmObjectType, id: string, toType: CrmObjectType): Map<string, boolean> {
-    const key = this.key(type, id, toType);
-    let targets = this.edges.get(key);
-    if (!targets) {
-      targets = new Map();
-      this.edges.set(key, targets);
-    }
-    return targets;
+  private primaryKey(
+    fromType: CrmObjectType,
+    fromId: string,
+    toType: CrmObjectType,
+    toId: string,
+  ): string {
+    return `${fromType}/${fromId}/${toType}/${toId}`;
+  }
+
+  private link(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void {
+    const map = this.byRecord(fromType, toType, true);
+    const targets = map.get(fromId);
+    if (targets) targets.push(toId);
+    else map.set(fromId, [toId]);
+  }
+
+  private unlink(
+    fromType: CrmObjectType,
+    fromId: string,
+    toType: CrmObjectType,
+    toId: string,
+  ): void {
+    const targets = this.byRecord(fromType, toType, false)?.get(fromId);
+    if (!targets) return;
+    const index = targets.indexOf(toId);
+    if (index >= 0) targets.splice(index, 1);
   }
 
   has(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): boolean {
-    return this.edges.get(this.key(fromType, fromId, toType))?.has(toId) ?? false;
+    return this.byRecord(fromType, toType, false)?.get(fromId)?.includes(toId) ?? false;
   }
 
   isPrimary(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): boolean {
-    return this.edges.get(this.key(fromType, fromId, toType))?.get(toId) ?? false;
+    return this.primaries.has(this.primaryKey(fromType, fromId, toType, toId));
   }
 
   /** Adds both directions; returns false when the pair was already associated with that label. */
@@ -86,19 +118,24 @@ export class AssociationIndex {
     toId: string,
     primary: boolean,
   ): boolean {
-    const forward = this.direction(fromType, fromId, toType);
-    const existing = forward.get(toId);
-    if (existing !== undefined && (existing || !primary)) return false;
-    forward.set(toId, primary);
-    this.direction(toType, toId, fromType).set(fromId, primary);
+    const existed = this.has(fromType, fromId, toType, toId);
+    const wasPrimary = existed && this.isPrimary(fromType, fromId, toType, toId);
+    if (existed && (wasPrimary || !primary)) return false;
+    if (!existed) {
+      this.link(fromType, fromId, toType, toId);
+      this.link(toType, toId, fromType, fromId);
+    }
+    if (primary) {
+      this.primaries.add(this.primaryKey(fromType, fromId, toType, toId));
+      this.primaries.add(this.primaryKey(toType, toId, fromType, fromId));
+    }
     return true;
   }
 
   /** Drops the Primary label from one pair and keeps the plain association. */
   demote(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void {
-    if (!this.has(fromType, fromId, toType, toId)) return;
-    this.direction(fromType, fromId, toType).set(toId, false);
-    this.direction(toType, toId, fromType).set(fromId, false);
+    this.primaries.delete(this.primaryKey(fromType, fromId, toType, toId));
+    this.primaries.delete(this.primaryKey(toType, toId, fromType, fromId));
   }
 
   /** Removes both directions; returns whether the pair existed and whether it was primary. */
@@ -108,19 +145,28 @@ export class AssociationIndex {
     toType: CrmObjectType,
     toId: string,
   ): { removed: boolean; primary: boolean } {
-    const forward = this.edges.get(this.key(fromType, fromId, toType));
-    const primary = forward?.get(toId);
-    if (primary === undefined) return { removed: false, primary: false };
-    forward?.delete(toId);
-    this.edges.get(this.key(toType, toId, fromType))?.delete(fromId);
+    if (!this.has(fromType, fromId, toType, toId)) return { removed: false, primary: false };
+    const primary = this.isPrimary(fromType, fromId, toType, toId);
+    this.unlink(fromType, fromId, toType, toId);
+    this.unlink(toType, toId, fromType, fromId);
+    this.demote(fromType, fromId, toType, toId);
     return { removed: true, primary };
   }
 
   /** Target ids in ascending numeric order, so paging through them is stable. */
   targets(fromType: CrmObjectType, fromId: string, toType: CrmObjectType): string[] {
-    const targets = this.edges.get(this.key(fromType, fromId, toType));
-    if (!targets) return [];
-    return [...targets.keys()].sort((a, b) => Number(a) - Number(b));
+    const targets = this.byRecord(fromType, toType, false)?.get(fromId);
+    if (!targets || targets.length === 0) return [];
+    return [...targets].sort((a, b) => Number(a) - Number(b));
+  }
+
+  /** Target ids in insertion order, without a copy. Callers must not modify the array. */
+  unorderedTargets(
+    fromType: CrmObjectType,
+    fromId: string,
+    toType: CrmObjectType,
+  ): readonly string[] {
+    return this.byRecord(fromType, toType, false)?.get(fromId) ?? [];
   }
 
   /** Every association of one record, grouped by target type. */
@@ -131,9 +177,9 @@ export class AssociationIndex {
   ): { toType: CrmObjectType; toId: string; primary: boolean }[] {
     const result: { toType: CrmObjectType; toId: string; primary: boolean }[] = [];
     for (const toType of targetTypes) {
-      const targets = this.edges.get(this.key(type, id, toType));
-      if (!targets) continue;
-      for (const [toId, primary] of targets) result.push({ toType, toId, primary });
+      for (const toId of this.unorderedTargets(type, id, toType)) {
+        result.push({ toType, toId, primary: this.isPrimary(type, id, toType, toId) });
+      }
     }
     return result;
   }

@@ -400,7 +400,7 @@ export class PortalStore {
       const timestamp = Date.parse(note.properties.hs_timestamp ?? '');
       if (Number.isNaN(timestamp)) continue;
       for (const type of ['companies', 'contacts'] as const) {
-        for (const id of this.associations.targets('notes', note.id, type)) {
+        for (const id of this.associations.unorderedTargets('notes', note.id, type)) {
           const key = `${type}/${id}`;
           if ((latest.get(key) ?? -Infinity) < timestamp) latest.set(key, timestamp);
         }
@@ -527,7 +527,7 @@ export class PortalStore {
       const record = this.get(type, id);
       if (!record) continue;
       let latest = -Infinity;
-      for (const noteId of this.associations.targets(type, record.id, 'notes')) {
+      for (const noteId of this.associations.unorderedTargets(type, record.id, 'notes')) {
         const timestamp = Date.parse(this.get('notes', noteId)?.properties.hs_timestamp ?? '');
         if (!Number.isNaN(timestamp) && timestamp > latest) latest = timestamp;
       }
