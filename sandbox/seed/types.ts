@@ -14,12 +14,16 @@ export interface SeedRecord {
   id: string;
   /** HubSpot property values as strings. */
   properties: Record<string, string>;
-  /** Earlier values per property, oldest first, with ISO timestamps. */
+  /**
+   * Values per property over time, oldest first, with ISO timestamps. The last entry is the
+   * current value. Entries may be shared (frozen) between records, so copy them, never mutate.
+   */
   history?: Record<string, { value: string; timestamp: string }[]>;
   /** ISO timestamp. */
   createdAt: string;
 }
 
+/** One association, listed once in one direction; `primary` marks the primary company. */
 export interface SeedAssociation {
   fromType: CrmObjectType;
   fromId: string;
@@ -96,6 +100,11 @@ export type ScenarioChange =
 export interface ScenarioDay {
   /** Data-set ISO date. */
   day: string;
+  /**
+   * The day's changes in the order to apply them. The RavenStack builder computes them on the
+   * first read (a getter) and keeps them. Association lists of creations may be shared and
+   * frozen.
+   */
   changes: ScenarioChange[];
 }
 
