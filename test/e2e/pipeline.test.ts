@@ -96,12 +96,15 @@ describe('pipeline end to end', () => {
       expect(changedAt).toBeGreaterThan(Date.parse(statuses[1]!.timestamp));
     }
     expect(transitions).toBe(run.report.statusChanges);
+    // The seeded scenario moves some companies across a threshold within these days.
+    expect(transitions).toBeGreaterThan(0);
   });
 
   test('one open task per at-risk company', () => {
     const { portal } = run.context!;
     const tasks = portal.listObjects('tasks');
     expect(tasks).toHaveLength(run.report.tasksCreated);
+    expect(tasks.length).toBeGreaterThan(0);
     const openByCompany = new Map<string, number>();
     for (const task of tasks) {
       const [companyId] = portal.associatedIds('tasks', task.id, 'companies');
