@@ -111,6 +111,8 @@ export interface PortalHandle {
     source?: string,
   ): void;
   deleteObject(type: CrmObjectType, id: string): void;
+  /** Brings an archived record back, as a user restoring it from the recycle bin. */
+  restoreObject(type: CrmObjectType, id: string): void;
   mergeCompanies(primaryId: string, mergedId: string): void;
   associate(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void;
   disassociate(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void;
@@ -256,6 +258,10 @@ class Handle implements PortalHandle {
 
   deleteObject(type: CrmObjectType, id: string): void {
     this.portal.store.archive(type, id, toSource(undefined));
+  }
+
+  restoreObject(type: CrmObjectType, id: string): void {
+    this.portal.store.restore(type, id, toSource(undefined));
   }
 
   mergeCompanies(primaryId: string, mergedId: string): void {

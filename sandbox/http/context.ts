@@ -50,6 +50,8 @@ export interface RouteRequest {
   /** The JSON body; an empty body is undefined, malformed JSON has already been rejected. */
   body: unknown;
   state: SandboxState;
+  /** The request-count key of this request, for routes that learn the portal late. */
+  countKey: string;
 }
 
 /** A request to an authenticated API route, with the caller's portal and token. */

@@ -211,6 +211,7 @@ async function handle(
       rawBody,
       body: undefined,
       state,
+      countKey: key,
     };
 
     const route = match.route;

@@ -221,10 +221,14 @@ function tokenEndpoint(flavor: TokenFlavor) {
         return tokenError(flavor, 'BAD_REDIRECT_URI');
       const portal = state.portals.get(code.portalId);
       if (!portal?.installed) return tokenError(flavor, 'BAD_AUTH_CODE');
+      state.counter.countForPortal(request.countKey, portal.id);
       const { access, refresh } = state.tokens.issue(code.portalId, code.scopes, code.userId);
       return tokenResponse(flavor, access, refresh, state.tokens.accessTokenTtlMs);
     }
 
+    const known = state.tokens.findRefresh(params.get('refresh_token') ?? '');
+    // Token calls carry no bearer token, so the refresh token tells which portal to count.
+    if (known) state.counter.countForPortal(request.countKey, known.portalId);
     const refreshed = state.tokens.useRefreshToken(params.get('refresh_token') ?? '');
     const portal = refreshed ? state.portals.get(refreshed.refresh.portalId) : undefined;
     if (!refreshed || !portal?.installed) return tokenError(flavor, 'BAD_REFRESH_TOKEN');

@@ -258,6 +258,27 @@ export class PortalStore {
   }
 
   /**
+   * Restores an archived record with its properties; its associations stay removed.
+   * NOTE: HubSpot's restore also brings back associations; the sandbox does not keep them.
+   */
+  restore(type: CrmObjectType, id: string, source: WriteSource): StoredRecord {
+    const record = this.tables[type].records.get(id);
+    if (!record || !record.archived) {
+      throw new StoreError(
+        `No archived ${OBJECT_TYPES[type].singular} with id ${id} exists.`,
+        'OBJECT_NOT_FOUND',
+      );
+    }
+    const at = this.clock();
+    record.archived = false;
+    delete record.archivedAt;
+    record.updatedAt = at;
+    this.tables[type].insert(record);
+    this.emitEvent(type, id, 'restore', source, at);
+    return record;
+  }
+
+  /**
    * Associates two live records with HubSpot's default type. A primary association to a
    * company replaces the record's previous primary company, as in HubSpot.
    */

@@ -170,6 +170,17 @@ describe('token endpoints', () => {
     expect(unknown.body).toEqual({ active: false });
   });
 
+  it('counts token calls for the refresh token portal', async () => {
+    const other = await sandbox.createPortal({ seed: 'empty' });
+    const issued = other.issueTokens();
+    for (let index = 0; index < 2; index += 1) {
+      await raw(sandbox, 'POST', '/oauth/2026-03/token', {
+        form: tokenForm({ grant_type: 'refresh_token', refresh_token: issued.refreshToken }),
+      });
+    }
+    expect(sandbox.requestCountsByPortal(other.id)['POST /oauth/2026-03/token']).toBe(2);
+  });
+
   it('answers a wrong client secret with BAD_CLIENT_SECRET', async () => {
     const response = await raw(sandbox, 'POST', '/oauth/v1/token', {
       form: {

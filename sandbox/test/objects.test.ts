@@ -414,6 +414,23 @@ describe('merge and delete', () => {
   });
 });
 
+describe('restore', () => {
+  it('brings an archived record back with a restore event', async () => {
+    const kinds: string[] = [];
+    const unsubscribe = t.sandbox.changes.subscribe((event) => kinds.push(event.kind));
+    const id = t.portal.createObject('companies', { name: 'Comeback' });
+    t.portal.deleteObject('companies', id);
+    t.portal.restoreObject('companies', id);
+    unsubscribe();
+    expect(kinds).toEqual(['creation', 'deletion', 'restore']);
+    const response = await raw(t.sandbox, 'GET', `/crm/v3/objects/companies/${id}`, {
+      token: t.token,
+    });
+    expect(response.status).toBe(200);
+    expect((response.body as { archived: boolean }).archived).toBe(false);
+  });
+});
+
 describe('authentication and scopes', () => {
   it('answers 401 INVALID_AUTHENTICATION for an unknown token', async () => {
     const response = await raw(t.sandbox, 'GET', `/crm/v3/objects/companies/${companyIds[0]}`, {
