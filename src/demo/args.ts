@@ -8,8 +8,6 @@ export interface DemoOptions {
   days?: number;
   /** Companies in the sandbox portal. */
   companies: number;
-  /** Sandbox rate-limit windows are this many times shorter than HubSpot's. */
-  timeScale: number;
   /** Log level of the web and worker processes. */
   logLevel: string;
   help: boolean;
@@ -26,7 +24,6 @@ Options:
   --report FILE        write the JSON report to FILE
   --days N             replay N scenario days (default: every day of the scenario)
   --companies N        companies in the sandbox portal (default: 500)
-  --time-scale N       make the sandbox's rate-limit windows N times shorter (default: 1)
   --log-level LEVEL    log level of the web and worker processes (default: warn)
   --help               show this help
 
@@ -54,7 +51,6 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
   const options: DemoOptions = {
     exit: false,
     companies: 500,
-    timeScale: 1,
     logLevel: 'warn',
     help: false,
   };
@@ -80,9 +76,6 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
         break;
       case '--companies':
         options.companies = positiveNumber('--companies', next(), true);
-        break;
-      case '--time-scale':
-        options.timeScale = positiveNumber('--time-scale', next(), false);
         break;
       case '--log-level': {
         const level = next();

@@ -101,7 +101,8 @@ export async function runDemo(
   try {
     const redisServer = await startDemoRedis(print);
     if (redisServer.owned) cleanup.push('Redis', () => redisServer.stop());
-    const sandbox = await startSandbox({ timeScale: options.timeScale, logger: false });
+    // The sandbox keeps HubSpot's real rate-limit windows, as the app's own limiter does.
+    const sandbox = await startSandbox({ logger: false });
     cleanup.push('the sandbox', () => sandbox.stop());
     const portal = await sandbox.createPortal({ seed: 'ravenstack', companies: options.companies });
     print(
@@ -162,7 +163,7 @@ export async function runDemo(
     }
   }
   seconds.total = (Date.now() - started) / 1000;
-  report ??= emptyReport(context?.portal.id ?? 0, options, seconds, errors);
+  report ??= emptyReport(context?.portal.id ?? 0, seconds, errors);
   report.seconds = seconds;
   urls['Logs:'] = logDir;
   print(formatSummary(report, urls));
@@ -336,7 +337,7 @@ async function buildReport(
   }
   const verified = await verifyScores(context, errors);
 
-  const windowMs = 10_000 / context.options.timeScale;
+  const windowMs = 10_000;
   const peak = sampler.peak(windowMs);
   return {
     portalId: portal.id,
@@ -357,7 +358,6 @@ async function buildReport(
       windowSeconds: windowMs / 1000,
       peak,
       headroom: HUBSPOT_LIMIT_PER_10S - peak,
-      timeScale: context.options.timeScale,
     },
     seconds,
     biggestDrops: biggestDrops(portal, afterBackfill, written),
@@ -407,7 +407,6 @@ async function verifyScores(context: DemoContext, errors: string[]): Promise<num
 
 function emptyReport(
   portalId: number,
-  options: DemoOptions,
   seconds: DemoReport['seconds'],
   errors: string[],
 ): DemoReport {
@@ -427,10 +426,9 @@ function emptyReport(
     verified: 0,
     rateLimit: {
       limit: HUBSPOT_LIMIT_PER_10S,
-      windowSeconds: 10 / options.timeScale,
+      windowSeconds: 10,
       peak: 0,
       headroom: HUBSPOT_LIMIT_PER_10S,
-      timeScale: options.timeScale,
     },
     seconds,
     biggestDrops: [],

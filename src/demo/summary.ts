@@ -29,8 +29,6 @@ export interface DemoReport {
     /** Most requests seen in one window while the demo ran. */
     peak: number;
     headroom: number;
-    /** The sandbox's windows are this many times shorter than HubSpot's. */
-    timeScale: number;
   };
   seconds: { install: number; backfill: number; scenario: number; total: number };
   biggestDrops: {
@@ -120,8 +118,7 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
   );
   const rate = report.rateLimit;
   lines.push(
-    `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of ${rate.limit} allowed (${rate.headroom} to spare)` +
-      (rate.timeScale !== 1 ? `; sandbox windows ${rate.timeScale}x shorter than HubSpot's` : ''),
+    `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of HubSpot's ${rate.limit} per portal (${rate.headroom} to spare)`,
   );
   lines.push(
     `Verified against the data: ${report.verified} companies (score, status, drivers, coverage)`,
