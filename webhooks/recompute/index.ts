@@ -176,7 +176,11 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
   return outcome;
 }
 
-/** Reads the owner property from the config when it names one; HubSpot's owner otherwise. */
+/**
+ * Reads the owner property from the config when it names one; HubSpot's owner otherwise.
+ * TODO: the score config schema has no `taskOwnerProperty` field yet, so every workspace uses
+ * `hubspot_owner_id` until the schema gains one.
+ */
 export function ownerPropertyOf(config: ScoreConfig): string {
   const named = (config as { taskOwnerProperty?: unknown }).taskOwnerProperty;
   return typeof named === 'string' && named.length > 0 ? named : DEFAULT_OWNER_PROPERTY;
