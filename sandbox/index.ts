@@ -122,7 +122,7 @@ export interface PortalHandle {
   scenarioDaysLeft(): number;
   /** Issues tokens as an approved install would, without the consent page. */
   issueTokens(scopes?: string[]): { accessToken: string; refreshToken: string; expiresIn: number };
-  /** Every access token of the portal answers 401 EXPIRED_AUTHENTICATION from now on. */
+  /** Makes every access token of the portal get 401 EXPIRED_AUTHENTICATION from now on. */
   expireAccessTokens(): void;
   /** The customer uninstalled: refresh gives BAD_REFRESH_TOKEN and the portal is uninstalled. */
   revokeRefreshTokens(): void;

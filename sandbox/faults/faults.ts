@@ -89,7 +89,7 @@ export class FaultController {
     return { ...this.global, ...this.perPortal.get(portalId) };
   }
 
-  /** Uses one of the queued 429 answers, the portal's own first; returns whether one was left. */
+  /** Uses one of the queued 429 responses, the portal's own first; returns whether one was left. */
   takeBurst429(portalId: number): boolean {
     const own = this.perPortal.get(portalId);
     if (own?.burst429 !== undefined && own.burst429 > 0) {

@@ -181,7 +181,7 @@ function createDefault(request: ApiRequest): Reply {
   });
 }
 
-/** PUT with a body of association specs; the sandbox knows HUBSPOT_DEFINED types only. */
+/** Creates an association from a body of association specs; only HUBSPOT_DEFINED types exist here. */
 function createWithTypes(request: ApiRequest): Reply {
   const from = objectTypeParam(request.params, 'fromObjectType');
   const to = objectTypeParam(request.params, 'toObjectType');

@@ -88,7 +88,7 @@ function limitHeaders(decision: LimitDecision): Record<string, string> {
   };
 }
 
-/** Resolves the bearer token to its portal, or throws HubSpot's 401 answer. */
+/** Resolves the bearer token to its portal, or throws HubSpot's 401 error. */
 function authenticate(
   state: SandboxState,
   request: IncomingMessage,
@@ -121,7 +121,7 @@ function requireScopes(route: ApiRoute, params: Record<string, string>, granted:
 
 /**
  * Runs the checks HubSpot applies before an API handler, in this order: authentication,
- * injected faults, rate limits, scopes. Returns the rate-limit headers for the answer.
+ * injected faults, rate limits, scopes. Returns the rate-limit headers for the response.
  */
 async function admitApiRequest(
   state: SandboxState,
@@ -156,7 +156,7 @@ async function admitApiRequest(
   if (state.limits.enabled) {
     const limitKey = `${portalId}:${state.app.appId}`;
     if (route.kind === 'search') {
-      // HubSpot sends no rate-limit headers on search answers.
+      // HubSpot sends no rate-limit headers on search responses.
       if (!state.limits.search.take(limitKey, Date.now()).allowed) throw rateLimitError('SECONDLY');
     } else {
       const decision = state.limits.burst.take(limitKey, Date.now());
@@ -171,7 +171,7 @@ async function admitApiRequest(
 
 const TYPE_PARAMS = new Set(['objectType', 'fromObjectType', 'toObjectType']);
 
-/** The count key: the route template with object types filled in and ids left as parameters. */
+/** Builds the count key: the route template with object types filled in and ids left as parameters. */
 function countKey(method: string, template: string, params: Record<string, string>): string {
   const path = template.replace(/\{(\w+)\}/g, (placeholder, name: string) => {
     if (!TYPE_PARAMS.has(name)) return placeholder;

@@ -227,7 +227,7 @@ function tokenEndpoint(flavor: TokenFlavor) {
     }
 
     const known = state.tokens.findRefresh(params.get('refresh_token') ?? '');
-    // Token calls carry no bearer token, so the refresh token tells which portal to count.
+    // Token calls carry no bearer token, so the refresh token identifies the portal to count.
     if (known) state.counter.countForPortal(request.countKey, known.portalId);
     const refreshed = state.tokens.useRefreshToken(params.get('refresh_token') ?? '');
     const portal = refreshed ? state.portals.get(refreshed.refresh.portalId) : undefined;

@@ -26,7 +26,7 @@ const PAIRS: [CrmObjectType, CrmObjectType, number, number, number?, number?][] 
   ['tickets', 'notes', 227, 228],
   ['tickets', 'tasks', 229, 230],
   ['tickets', 'feedback_submissions', 99, 100],
-  // NOTE: HubSpot's published type list has no company-feedback pair; these ids are the
+  // NOTE: HubSpot's published type list has no company-feedback pair. These ids are the
   // sandbox's own, so an app that reads feedback through companies must not rely on them.
   ['companies', 'feedback_submissions', 1_000_019, 1_000_020],
 ];
@@ -51,8 +51,8 @@ export function associationName(from: CrmObjectType, to: CrmObjectType): string 
 
 /**
  * Both directions of every association in one portal. For each (type, target type) pair a map
- * goes from a record id to the plain array of its target ids; arrays cost far less memory than
- * a Map per record. Primary labels are rare, so they sit in one set of pair keys.
+ * goes from a record id to the plain array of its target ids, because arrays cost far less
+ * memory than a Map per record. Primary labels are rare, so they sit in one set of pair keys.
  */
 export class AssociationIndex {
   private readonly edges = new Map<string, Map<string, string[]>>();

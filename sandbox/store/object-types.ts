@@ -1,6 +1,6 @@
 import type { CrmObjectType } from './changes';
 
-/** What the store and the routes need to know about one CRM object type. */
+/** Metadata of one CRM object type that the store and the routes use. */
 export interface ObjectTypeInfo {
   type: CrmObjectType;
   /** HubSpot's object type id, accepted in paths in place of the name (companies = 0-2). */

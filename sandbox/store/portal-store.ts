@@ -18,7 +18,7 @@ import {
   type PropertyValueError,
 } from './property-values';
 
-/** Who made a write: the history source type, its id and, for API writes, the app. */
+/** Source of a write: the history source type, its id and, for API writes, the app. */
 export interface WriteSource {
   sourceType: string;
   sourceId?: string;
@@ -114,7 +114,7 @@ export class PortalStore {
     return new Set(this.owners.keys());
   }
 
-  /** A live record; merged-away company ids resolve to the record they were merged into. */
+  /** Returns a live record; merged-away company ids resolve to the record they were merged into. */
   get(type: CrmObjectType, id: string, includeArchived = false): StoredRecord | undefined {
     const resolved = type === 'companies' ? (this.mergedInto.get(id) ?? id) : id;
     const record = this.tables[type].records.get(resolved);

@@ -204,8 +204,8 @@ function matches(
   }
 
   // Multi-select values are ';'-separated and match when any one of them matches.
-  const recordValues =
-    present && definition?.fieldType === 'checkbox' ? raw.split(';') : present ? [raw] : [];
+  let recordValues: string[] = [];
+  if (present) recordValues = definition?.fieldType === 'checkbox' ? raw.split(';') : [raw];
   const keys = recordValues.map((value) => comparable(definition, value));
   const target = filter.value === undefined ? undefined : comparable(definition, filter.value);
   switch (filter.operator) {
