@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type IORedis from 'ioredis';
 import { createApp, type AppDeps } from '../../src/http/app';
+import type { Logger } from '../../src/log';
 import { freePort } from '../../src/redis/local-server';
 import { startSandbox, type PortalHandle, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { testRedis, uniquePrefix } from '../setup/redis';
@@ -27,6 +28,7 @@ export async function startInstallHarness(
     portal?: Parameters<Sandbox['createPortal']>[0];
     env?: Record<string, string>;
     app?: Partial<Pick<AppDeps, 'onInstalled'>>;
+    logger?: Logger;
   } = {},
 ): Promise<InstallHarness> {
   const sandbox = await startSandbox({ logger: false, ...options.sandbox });
@@ -43,7 +45,12 @@ export async function startInstallHarness(
     HUBSPOT_CLIENT_SECRET: sandbox.app.clientSecret,
     ...options.env,
   });
-  const fixture = buildGateway({ env, redis, prefix: uniquePrefix('install') });
+  const fixture = buildGateway({
+    env,
+    redis,
+    prefix: uniquePrefix('install'),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const installed: number[] = [];
   const app = createApp({
     ...fixture,
