@@ -197,6 +197,17 @@ describe('dirty marks', () => {
     expect((await dirty.fail(PORTAL, jobId)).handOff.kind).toBe('stale');
   });
 
+  test('fail discards claimed drops', async () => {
+    await dirty.mark([marks([], { droppedCompanies: ['43'] })], 'webhook');
+    const jobId = (await dirty.schedule(PORTAL))?.jobId ?? '';
+    await dirty.begin(PORTAL, jobId);
+    await dirty.claimRefs(PORTAL, jobId, { drops: 100, refs: 100 });
+    const failed = await dirty.fail(PORTAL, jobId);
+    // Putting the drop back would start the same failing job again at once.
+    expect(failed.handOff.kind).toBe('done');
+    expect(await dirty.portals()).toEqual([]);
+  });
+
   test('failed refs return on request', async () => {
     await dirty.mark(
       [marks([], { objectRefs: [{ objectType: 'tickets', objectId: '900', deleted: false }] })],

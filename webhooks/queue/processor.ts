@@ -49,6 +49,8 @@ export interface RecomputeProcessorDeps {
   handlers: RecomputeHandlers;
   logger: Logger;
   now?: () => Date;
+  /** Aborted when the worker gave the job back at shutdown; the job then stops changing state. */
+  signal?: AbortSignal;
 }
 
 export interface RecomputeJobResult {
@@ -124,6 +126,7 @@ export async function processRecomputeJob(
     return handleJobError(job, token, deps, logger, error);
   }
 
+  checkNotAbandoned(deps, jobId);
   const handOff = await marks.finish(portalId, jobId);
   if (handOff.kind === 'next') {
     await deps.queue.addRecomputeJob(portalId, handOff.jobId, handOff.workClass);
@@ -131,6 +134,13 @@ export async function processRecomputeJob(
   }
   queueJobsTotal.inc({ name: JOB.recompute, outcome: 'completed' });
   return result;
+}
+
+/** Throws when the worker handed this job back at shutdown, so this run stops here. */
+function checkNotAbandoned(deps: RecomputeProcessorDeps, jobId: string): void {
+  if (deps.signal?.aborted) {
+    throw new Error(`job ${jobId} was handed back to the queue at shutdown; this run stops`);
+  }
 }
 
 async function runRecompute(
@@ -143,6 +153,7 @@ async function runRecompute(
   const marks = deps.queue.marks;
   const client = await deps.gateway.forPortal(portalId);
 
+  checkNotAbandoned(deps, jobId);
   const claimedRefs = await marks.claimRefs(portalId, jobId, {
     drops: DROPS_PER_JOB,
     refs: REFS_PER_JOB,
@@ -161,6 +172,7 @@ async function runRecompute(
     result.refs = claimedRefs.refs.length;
     result.apiCalls += resolved.apiCalls;
     // This job owns the portal, so the marks only add to the sets it claims from next.
+    checkNotAbandoned(deps, jobId);
     const actions = await marks.mark(
       [{ portalId, companies: resolved.companyIds, objectRefs: [], droppedCompanies: [] }],
       'webhook',
@@ -168,6 +180,7 @@ async function runRecompute(
     await deps.queue.apply(actions);
   }
 
+  checkNotAbandoned(deps, jobId);
   const claimed = await marks.claimCompanies(portalId, jobId, COMPANIES_PER_JOB);
   if (!claimed) return;
   for (const [reason, companyIds] of groupByReason(claimed)) {

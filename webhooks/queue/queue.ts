@@ -84,6 +84,8 @@ export interface RecomputeQueueOptions {
   prefix: string;
   logger: Logger;
   retention?: RetentionOptions;
+  /** Overrides of the default attempts and backoff, e.g. a short backoff in tests. */
+  jobOptions?: Pick<JobsOptions, 'attempts' | 'backoff'>;
 }
 
 /**
@@ -103,7 +105,7 @@ export class RecomputeQueue {
     this.queue = new Queue(RECOMPUTE_QUEUE_NAME, {
       connection: options.connection,
       prefix: `${options.prefix}:bull`,
-      defaultJobOptions: defaultJobOptions(options.retention),
+      defaultJobOptions: { ...defaultJobOptions(options.retention), ...options.jobOptions },
     });
     this.queue.on('error', (error) => {
       this.logger.error({ err: error }, 'recompute queue connection error');

@@ -15,7 +15,7 @@ export type WorkerRuntimeDeps = RecomputeProcessorDeps &
   ScheduleDeps & {
     /**
      * A dedicated connection for the BullMQ worker (`maxRetriesPerRequest: null`, as BullMQ
-     * requires for its blocking commands). The worker closes it on `close`.
+     * requires for its blocking commands). The caller closes it after `close`.
      */
     workerConnection: IORedis;
     concurrency: number;
@@ -29,8 +29,8 @@ export interface WorkerRuntime {
   readonly worker: Worker;
   /**
    * Stops taking jobs and waits up to `graceMs` for running ones. Jobs still running then are
-   * abandoned: their lock expires and another worker retries them, and their claims return to
-   * the dirty sets when the retry begins.
+   * handed back to the wait list for another worker, and their claims return to the dirty sets
+   * when that run begins.
    */
   close(graceMs?: number): Promise<{ forced: boolean }>;
 }
@@ -42,13 +42,16 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   const logger = deps.logger.child({ component: 'worker' });
   if (deps.schedulers !== false) await upsertAppSchedulers(deps);
 
+  /** Aborted by a forced shutdown; processors check it before each step that changes state. */
+  const abandon = new AbortController();
+  const processorDeps = { ...deps, signal: abandon.signal };
   /** Running jobs with their lock tokens, so a forced shutdown can hand them back. */
   const running = new Map<string, { job: AnyJob; token: string | undefined }>();
 
   const dispatch = async (job: AnyJob, token?: string): Promise<unknown> => {
     switch (job.name) {
       case JOB.recompute:
-        return processRecomputeJob(job as Job<RecomputeJobData>, token, deps);
+        return processRecomputeJob(job as Job<RecomputeJobData>, token, processorDeps);
       case JOB.sweep:
         return processSweepJob(job as Job<SweepJobData>, token, deps);
       case JOB.sweepTick:
@@ -62,11 +65,18 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     }
   };
 
+  const abandoned = new Promise<never>((_, reject) => {
+    abandon.signal.addEventListener('abort', () => {
+      reject(new Error('the worker handed this job back to the queue at shutdown'));
+    });
+  });
+  abandoned.catch(() => undefined);
+
   const processor = async (job: AnyJob, token?: string): Promise<unknown> => {
     const key = job.id ?? '';
     running.set(key, { job, token });
     try {
-      return await dispatch(job, token);
+      return await Promise.race([dispatch(job, token), abandoned]);
     } finally {
       running.delete(key);
     }
@@ -109,20 +119,23 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   return {
     worker,
     async close(graceMs = 25_000) {
+      // Pausing stops fetching and resolves once the running jobs are done.
       let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close().then(() => 'closed' as const);
+      const drained = worker.pause().then(() => 'drained' as const);
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs);
       });
-      const ended = await Promise.race([graceful, deadline]);
+      const ended = await Promise.race([drained, deadline]);
       clearTimeout(timer);
-      if (ended === 'closed') {
+      if (ended === 'drained') {
+        await worker.close();
         logger.info('worker stopped after its running jobs finished');
         return { forced: false };
       }
       // Hand the running jobs back to the wait list, so another worker starts them at once
-      // instead of after their lock expires. The caller closes the other connections next and
-      // exits, so the abandoned processors here stop at their next Redis call.
+      // instead of after their lock expires. Aborting then ends their processors here: the
+      // wrapper rejects at once and the processors stop before their next Redis step, so two
+      // runs never finish the same job, and the worker closes without BullMQ's forced close.
       logger.warn(
         { graceMs, running: [...running.keys()] },
         'jobs still running at the shutdown deadline; handing them back to the queue',
@@ -137,7 +150,8 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
           );
         }
       }
-      deps.workerConnection.disconnect();
+      abandon.abort();
+      await worker.close();
       return { forced: true };
     },
   };

@@ -252,8 +252,11 @@ return {'ok', kind}
 
 /**
  * Ends job ARGV[3] that failed for good. Claimed companies are returned, so the caller can record
- * them for the nightly sweep; claimed refs move to failedRefs; drops go back to wait. Then hands
- * off. Returns {'next'|'done', ..., '|', company...} or {'stale'}.
+ * them for the nightly sweep, and claimed refs move to failedRefs, which the nightly sweep puts
+ * back. Claimed drops are discarded rather than put back, because a failing drop would otherwise
+ * run again at once, forever; a leftover result is dropped later, when a recompute finds the
+ * company missing in HubSpot. Then hands off. Returns {'next'|'done', ..., '|', company...} or
+ * {'stale'}.
  */
 export const FAIL = `${HELPERS}
 if not isCurrent(ARGV[3]) then return {'stale'} end
@@ -264,8 +267,6 @@ for i = 1, #refs, 2 do
     rcall('HSET', KEYS[13], refs[i], refs[i + 1])
   end
 end
-local drops = rcall('SMEMBERS', KEYS[9])
-for _, id in ipairs(drops) do rcall('SADD', KEYS[6], id) end
 rcall('DEL', KEYS[7], KEYS[8], KEYS[9])
 local reply = handOff()
 table.insert(reply, '|')
