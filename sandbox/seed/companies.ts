@@ -54,7 +54,7 @@ const KIND_BY_PROPERTY: Record<(typeof DAY_PROPERTIES)[number], ValueKind> = {
 const KINDS = DAY_PROPERTIES.map((name) => KIND_BY_PROPERTY[name]);
 /** Properties whose history holds a value every seven days; the others record each change. */
 const WEEKLY = DAY_PROPERTIES.map((name) =>
-  ['usage_events_7d', 'active_features_30d', 'seats_used'].includes(name),
+  ['usage_events_7d', 'active_features_30d', 'premium_features_used', 'seats_used'].includes(name),
 );
 
 /** Formats a value as a HubSpot string; null becomes '' (cleared). */
@@ -146,7 +146,7 @@ function staticProperties(build: CompanyBuild): Record<string, string> {
   };
 }
 
-/** Days on which a change-driven property may change: subscription events and churn events. */
+/** Days on which a change-driven property may change: subscription, churn and usage days. */
 function changeDays(build: CompanyBuild, clock: Clock): number[] {
   const days = new Set<number>([build.createdDay]);
   for (const subscription of build.source.subscriptions) {
@@ -158,6 +158,8 @@ function changeDays(build: CompanyBuild, clock: Clock): number[] {
     }
   }
   for (const event of build.source.churnEvents) days.add(event.day);
+  // Each usage day moves last_product_activity_date.
+  for (const row of build.source.usage) days.add(row.day);
   days.add(build.source.account.signupDay);
   return [...days]
     .filter((day) => day >= build.createdDay && day <= clock.startDay)
@@ -170,11 +172,11 @@ function pushChange(
   name: string,
   entry: HistoryEntry,
 ): void {
-  const entries = (history[name] ??= []);
-  const last = entries[entries.length - 1];
-  if (entry.value === '' && !last) return;
-  if (last?.value === entry.value) return;
-  entries.push(entry);
+  const entries = history[name];
+  const last = entries?.[entries.length - 1];
+  if (last ? last.value === entry.value : entry.value === '') return;
+  if (entries) entries.push(entry);
+  else history[name] = [entry];
 }
 
 /**
