@@ -38,7 +38,6 @@ const updatesOf = (type: CrmObjectType) =>
 function byId(records: SeedRecord[]): Map<string, SeedRecord> {
   return new Map(records.map((record) => [record.id, record]));
 }
-const companies = byId(seed.companies);
 const contacts = byId(seed.contacts);
 const tickets = byId(seed.tickets);
 
