@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type IORedis from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../src/log';
@@ -27,6 +27,28 @@ export interface OpsRouterDeps {
   canaryMaxAgeMs?: number;
   /** Deadline for each Redis probe of `/readyz` and the scrape-time gauges. @defaultValue 1000 */
   probeTimeoutMs?: number;
+}
+
+/**
+ * The dashboard is a script bundle served from its own path with a `<base href>`, so it needs a
+ * policy that allows same-origin scripts and the base URI. Its Google Fonts link stays blocked,
+ * and the page falls back to a local font.
+ */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+function dashboardSecurityPolicy(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+  next();
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -177,7 +199,12 @@ export function createOpsRouter(deps: OpsRouterDeps): Router {
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues: [new BullMQAdapter(deps.queue.queue)], serverAdapter: board });
-  router.use(QUEUE_DASHBOARD_PATH, requireAdminToken(deps.adminToken), board.getRouter());
+  router.use(
+    QUEUE_DASHBOARD_PATH,
+    requireAdminToken(deps.adminToken),
+    dashboardSecurityPolicy,
+    board.getRouter(),
+  );
 
   return router;
 }

@@ -1,0 +1,131 @@
+import { hostname } from 'node:os';
+import { EnvError, loadEnv, type Env } from '../config/env';
+import { createLogger, type Logger } from '../log';
+import { startDefaultMetrics } from '../metrics';
+import { ConfigStore } from '../store/configs';
+import { ProgressStore } from '../../webhooks/backfill';
+import { startMetricsPublisher } from '../../webhooks/ops/metrics-share';
+import { connectRedis } from '../../webhooks/queue/connection';
+import { RecomputeQueue } from '../../webhooks/queue/queue';
+import { startWorkers } from '../../webhooks/queue/runtime';
+import { recomputeCompanies, resolveObjectRefs } from '../../webhooks/recompute';
+import { RecomputeStore } from '../../webhooks/recompute/store';
+import { buildCoreServices } from './services';
+
+export interface WorkerProcessOptions {
+  /** Defaults to `WORKER_CONCURRENCY`. */
+  concurrency?: number;
+  /** How long shutdown waits for running jobs before handing them back. @defaultValue 25000 */
+  shutdownGraceMs?: number;
+}
+
+export interface WorkerProcess {
+  /** Stops taking jobs, finishes or hands back running ones, then closes Redis. */
+  stop(): Promise<{ forced: boolean }>;
+}
+
+/**
+ * Starts the worker side: BullMQ workers for recomputes and sweeps, the app's repeatable jobs
+ * (canary, maintenance, incremental sweep, nightly sweeps per portal) and the metrics publisher
+ * that lets `/metrics` on the web process include this process's counts.
+ */
+export async function startWorkerProcess(
+  env: Env,
+  logger: Logger,
+  options: WorkerProcessOptions = {},
+): Promise<WorkerProcess> {
+  startDefaultMetrics();
+  const core = await buildCoreServices(env, logger);
+  const prefix = env.REDIS_PREFIX;
+  // BullMQ's blocking commands need their own connection, without a retry limit.
+  const workerConnection = await connectRedis(env.REDIS_URL, 'worker');
+  workerConnection.on('error', (error) =>
+    logger.error({ err: error }, 'Redis connection error (worker)'),
+  );
+
+  const queue = new RecomputeQueue({ connection: core.redis, prefix, logger });
+  const store = new RecomputeStore(core.redis, prefix);
+  const concurrency = options.concurrency ?? env.WORKER_CONCURRENCY;
+  const instanceId = `worker-${hostname()}-${process.pid}`;
+
+  const runtime = await startWorkers({
+    queue,
+    redis: core.redis,
+    prefix,
+    workerConnection,
+    concurrency,
+    name: instanceId,
+    gateway: core.gateway,
+    limiter: core.limiter,
+    store,
+    configs: new ConfigStore(core.redis, prefix),
+    progress: new ProgressStore(core.redis, prefix, store),
+    installations: core.installations,
+    handlers: { recomputeCompanies, resolveObjectRefs },
+    logger,
+    incrementalSweepMinutes: env.INCREMENTAL_SWEEP_MINUTES,
+    nightlySweepHour: env.NIGHTLY_SWEEP_HOUR,
+  });
+  const publisher = startMetricsPublisher({ redis: core.redis, prefix, instanceId, logger });
+  logger.info({ instanceId, concurrency }, 'worker process started');
+
+  return {
+    async stop() {
+      const closed = await runtime.close(options.shutdownGraceMs ?? 25_000);
+      await publisher.stop();
+      await queue.close();
+      await Promise.allSettled([core.redis.quit(), workerConnection.quit()]);
+      logger.info({ forced: closed.forced }, 'worker process stopped');
+      return closed;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: env.LOG_LEVEL, name: 'cs-health-worker' });
+  const worker = await startWorkerProcess(env, logger);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // The worker hands running jobs back after 25 s; this is the last resort after that.
+    const deadline = setTimeout(() => {
+      logger.error('graceful shutdown timed out after 40 s');
+      logger.flush();
+      process.exit(1);
+    }, 40_000);
+    deadline.unref();
+    worker.stop().then(
+      () => {
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
