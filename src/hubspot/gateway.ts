@@ -25,6 +25,7 @@ import {
   updateProperty,
 } from './portal-settings';
 import {
+  type GatewayRateLimiter,
   DEFAULT_REQUEST_SETTINGS,
   runRequest,
   type RequestRunnerDeps,
@@ -37,7 +38,6 @@ import type {
   BatchUpdateResult,
   CallOptions,
   PortalClient,
-  PortalRateLimiter,
   PropertyDefinition,
   PropertyGroup,
   ReadableObjectType,
@@ -55,9 +55,8 @@ export interface HubSpotGatewayDeps {
   logger: Logger;
   installations: InstallationStore;
   tokens: TokenStore;
-  limiter?: PortalRateLimiter & {
-    block?(portalId: number, kind: RequestKind, ms: number): Promise<void>;
-  };
+  /** Shared by every process; RedisRateLimiter also settles slots and honours 429 blocks. */
+  limiter?: GatewayRateLimiter;
   /** Overrides of the retry and timeout defaults (`DEFAULT_REQUEST_SETTINGS`). */
   settings?: Partial<RequestSettings>;
   /** Defaults to a client for env's token endpoint. */

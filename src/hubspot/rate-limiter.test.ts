@@ -1,7 +1,7 @@
 import type IORedis from 'ioredis';
 import { testRedis, uniquePrefix } from '../../test/setup/redis';
 import { HubSpotApiError } from './errors';
-import { RedisRateLimiter } from './rate-limiter';
+import { RedisRateLimiter, sleep } from './rate-limiter';
 
 describe('RedisRateLimiter', () => {
   let redis: IORedis;
@@ -64,6 +64,19 @@ describe('RedisRateLimiter', () => {
     expect(error).toBeInstanceOf(HubSpotApiError);
     expect((error as HubSpotApiError).retryable).toBe(true);
     expect((error as HubSpotApiError).retryAfterMs).toBeGreaterThan(9_000);
+  });
+
+  it('settle keeps a slot until a window after the request finished', async () => {
+    const subject = limiter({ generalPerWindow: 1, windowScale: 0.02 });
+    const slot = await subject.acquireSlot(1, 'general');
+    await sleep(150);
+    await slot.settle();
+    await sleep(100);
+
+    // 250 ms after the grant the 200 ms window has passed, but only 100 ms since the finish.
+    expect(await subject.tryAcquire(1, 'general')).toBeGreaterThan(0);
+    await sleep(120);
+    expect(await subject.tryAcquire(1, 'general')).toBe(0);
   });
 
   it('block refuses slots for the given time', async () => {

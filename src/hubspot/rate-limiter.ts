@@ -20,11 +20,17 @@ export interface RedisRateLimiterOptions {
   defaultMaxWaitMs?: number;
 }
 
+/** A granted slot; `settle` restamps it when the request finished. */
+export interface RateLimitSlot {
+  settle(): Promise<void>;
+}
+
 /**
  * A sliding-window log per portal and kind, shared by every process through Redis. Each granted
  * request adds one sorted-set entry stamped with Redis's own clock (TIME), so processes with
- * skewed clocks still agree. A 429 from HubSpot can block a portal's kind for the advertised
- * wait with `block`.
+ * skewed clocks still agree. HubSpot counts a request when it arrives, which is after the grant;
+ * `acquireSlot(...).settle()` moves the entry to the finish time, so the local window never ends
+ * before HubSpot's does. A 429 from HubSpot can block a portal's kind with `block`.
  */
 export class RedisRateLimiter implements PortalRateLimiter {
   private readonly redis: IORedis;
@@ -48,17 +54,7 @@ export class RedisRateLimiter implements PortalRateLimiter {
   }
 
   async tryAcquire(portalId: number, kind: RequestKind): Promise<number> {
-    const { max, windowMs } = this.limits[kind];
-    const wait = await this.redis.eval(
-      SLIDING_WINDOW_ACQUIRE,
-      2,
-      this.windowKey(portalId, kind),
-      this.blockKey(portalId, kind),
-      String(max),
-      String(windowMs),
-      randomUUID(),
-    );
-    return Number(wait);
+    return this.take(portalId, kind, randomUUID());
   }
 
   async acquire(
@@ -66,12 +62,22 @@ export class RedisRateLimiter implements PortalRateLimiter {
     kind: RequestKind,
     maxWaitMs = this.defaultMaxWaitMs,
   ): Promise<void> {
+    await this.acquireSlot(portalId, kind, maxWaitMs);
+  }
+
+  /** Like `acquire`, and returns the slot so the caller can settle it when the request ends. */
+  async acquireSlot(
+    portalId: number,
+    kind: RequestKind,
+    maxWaitMs = this.defaultMaxWaitMs,
+  ): Promise<RateLimitSlot> {
+    const member = randomUUID();
     const started = Date.now();
     for (;;) {
-      const wait = await this.tryAcquire(portalId, kind);
+      const wait = await this.take(portalId, kind, member);
       if (wait === 0) {
         hubspotRateLimitWaitSeconds.observe({ kind }, (Date.now() - started) / 1000);
-        return;
+        return { settle: () => this.settle(portalId, kind, member) };
       }
       const waited = Date.now() - started;
       if (waited + wait > maxWaitMs) {
@@ -88,6 +94,30 @@ export class RedisRateLimiter implements PortalRateLimiter {
       // A little jitter keeps waiting processes from all retrying in the same millisecond.
       await sleep(wait + Math.floor(Math.random() * 15));
     }
+  }
+
+  private async take(portalId: number, kind: RequestKind, member: string): Promise<number> {
+    const { max, windowMs } = this.limits[kind];
+    const wait = await this.redis.eval(
+      SLIDING_WINDOW_ACQUIRE,
+      2,
+      this.windowKey(portalId, kind),
+      this.blockKey(portalId, kind),
+      String(max),
+      String(windowMs),
+      member,
+    );
+    return Number(wait);
+  }
+
+  private async settle(portalId: number, kind: RequestKind, member: string): Promise<void> {
+    await this.redis.eval(
+      RESTAMP_SLOT,
+      1,
+      this.windowKey(portalId, kind),
+      member,
+      String(this.limits[kind].windowMs),
+    );
   }
 
   /** Refuses every slot of the kind for `ms`, after HubSpot answered 429. */
@@ -118,7 +148,7 @@ local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
 if count < max then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
   return 0
 end
@@ -126,6 +156,15 @@ local entry = redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORE
 local wait = tonumber(entry[2]) + window - now
 if wait < 1 then wait = 1 end
 return wait`;
+
+/** KEYS[1] window set; ARGV member, window ms. Moves a granted entry to Redis's current time. */
+const RESTAMP_SLOT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', now, ARGV[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

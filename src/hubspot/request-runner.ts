@@ -10,7 +10,7 @@ import {
   type RequestFailure,
   type ResponseCapture,
 } from './failure';
-import { sleep } from './rate-limiter';
+import { sleep, type RateLimitSlot } from './rate-limiter';
 import type { TokenRefresher } from './token-refresher';
 import type { CallOptions, PortalRateLimiter, RequestKind, SdkCallOptions } from './types';
 
@@ -78,8 +78,8 @@ export async function runRequest<T>(
 
   for (;;) {
     await assertPortalActive(deps.installations, portalId);
-    if (deps.limiter) await deps.limiter.acquire(portalId, kind, settings.maxLimiterWaitMs);
     const accessToken = await deps.refresher.getAccessToken(portalId);
+    const slot = await takeSlot(deps.limiter, portalId, kind, settings.maxLimiterWaitMs);
 
     const capture: ResponseCapture = {};
     const client = buildClient(accessToken, deps.basePath);
@@ -97,6 +97,8 @@ export async function runRequest<T>(
       stopTimer();
       failure = await describeFailure(error, capture);
       if (!failure) throw error;
+    } finally {
+      await slot?.settle();
     }
     hubspotRequestsTotal.inc({ endpoint, outcome: outcomeLabel(failure) });
     const log = { portalId, endpoint, status: failure.status, category: failure.category };
@@ -146,6 +148,27 @@ export async function runRequest<T>(
 
     throw toApiError(failure, endpoint, portalId, false);
   }
+}
+
+/**
+ * The limiter the gateway uses: any PortalRateLimiter, plus the optional extras of
+ * RedisRateLimiter (settling a slot at the finish time, blocking after a 429).
+ */
+export type GatewayRateLimiter = PortalRateLimiter & {
+  acquireSlot?(portalId: number, kind: RequestKind, maxWaitMs?: number): Promise<RateLimitSlot>;
+  block?(portalId: number, kind: RequestKind, ms: number): Promise<void>;
+};
+
+async function takeSlot(
+  limiter: GatewayRateLimiter | undefined,
+  portalId: number,
+  kind: RequestKind,
+  maxWaitMs: number,
+): Promise<RateLimitSlot | undefined> {
+  if (!limiter) return undefined;
+  if (limiter.acquireSlot) return limiter.acquireSlot(portalId, kind, maxWaitMs);
+  await limiter.acquire(portalId, kind, maxWaitMs);
+  return undefined;
 }
 
 async function assertPortalActive(
