@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { runConfigCommand } from '../admin/config-command';
 import { EnvError, loadEnv, type Env } from '../config/env';
 import { provisionProperties } from '../install/provision';
 import { PortalNotInstalledError, uninstallPortal } from '../install/uninstall';
 import { createLogger, type Logger } from '../log';
+import { ConfigStore } from '../store/configs';
 import { RecomputeQueue } from '../../webhooks/queue/queue';
 import { buildCoreServices, type CoreServices } from './services';
 
@@ -13,7 +15,7 @@ Commands:
   uninstall --portal <id>      Uninstall from HubSpot, then delete the portal's tokens and data
   provision --portal <id>      Create or update the CS Health company properties again
   reencrypt-tokens             Re-encrypt every stored token with TOKEN_ENCRYPTION_ACTIVE_KEY
-  config load ...              Load a score config (run "config --help" for its options)
+  config <command> ...         Load, validate or show score configs ("config help" lists them)
 
 Environment: the same variables as the web process (see .env.example).`;
 
@@ -29,7 +31,7 @@ export async function runAdmin(
     print(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'config') return runConfigCommand(rest, env, logger, print);
+  if (command === 'config') return runConfig(rest, env, logger, print);
 
   const { values } = parseArgs({
     args: rest,
@@ -147,15 +149,24 @@ async function provision(
   return conflicts.length > 0 ? 1 : 0;
 }
 
-// TODO: delegate to the score-config CLI function in src/admin/config-command.ts once it exists.
-async function runConfigCommand(
-  _args: string[],
-  _env: Env,
-  _logger: Logger,
+/** `config …` hands over to the score-config CLI, with a ConfigStore on the same Redis. */
+async function runConfig(
+  args: string[],
+  env: Env,
+  logger: Logger,
   print: (line: string) => void,
 ): Promise<number> {
-  print('config commands are not available in this build: src/admin/config-command.ts is missing');
-  return 2;
+  const core = await buildCoreServices(env, logger);
+  try {
+    const toPrint = { write: (text: string) => print(text.replace(/\n$/, '')) };
+    return await runConfigCommand(args, {
+      store: new ConfigStore(core.redis, env.REDIS_PREFIX),
+      stdout: toPrint,
+      stderr: toPrint,
+    });
+  } finally {
+    await core.redis.quit();
+  }
 }
 
 function parsePortal(text: string): number {

@@ -4,6 +4,7 @@ import { runAdmin } from '../../src/main/admin';
 import { testRedisUrl } from '../setup/redis';
 import { testEnv } from './env';
 import { installOverHttp, startInstallHarness, type InstallHarness } from './harness';
+import { buildGateway } from './stores';
 
 const UNINSTALL_ROUTE = 'DELETE /appinstalls/2026-03/external-install';
 
@@ -209,6 +210,49 @@ describe('admin API and uninstall', () => {
       const { code, output } = await cli('uninstall', '--portal', '424242');
       expect(code).toBe(1);
       expect(output).toContain('portal 424242 has no installation');
+    });
+
+    it('hands config commands to the score-config CLI', async () => {
+      const { code, output } = await cli('config', 'show', '--portal', String(harness.portal.id));
+
+      expect(code).toBe(0);
+      expect(JSON.parse(output)).toMatchObject({ workspace: 'default' });
+    });
+
+    it('re-encrypts tokens under a new active key', async () => {
+      await installOverHttp(harness);
+      const before = await harness.tokens.get(harness.portal.id);
+      const oldKeys = cliEnv().TOKEN_ENCRYPTION_KEYS.map(
+        (key) => `${key.id}:${key.key.toString('base64')}`,
+      );
+      const rotated = testEnv({
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: harness.prefix,
+        TOKEN_ENCRYPTION_KEYS: [...oldKeys, `k2:${Buffer.alloc(32, 7).toString('base64')}`].join(
+          ',',
+        ),
+        TOKEN_ENCRYPTION_ACTIVE_KEY: 'k2',
+      });
+      const lines: string[] = [];
+
+      const code = await runAdmin(
+        ['reencrypt-tokens'],
+        rotated,
+        createLogger({ level: 'silent' }),
+        (line) => lines.push(line),
+      );
+
+      expect(code).toBe(0);
+      expect(lines.join('\n')).toContain('re-encrypted 1 with key "k2"');
+      expect(await harness.redis.hget(harness.tokens.key(harness.portal.id), 'keyId')).toBe('k2');
+      const onlyNewKey = buildGateway({
+        env: testEnv({ TOKEN_ENCRYPTION_KEYS: `k2:${Buffer.alloc(32, 7).toString('base64')}` }),
+        redis: harness.redis,
+        prefix: harness.prefix,
+      });
+      expect((await onlyNewKey.tokens.get(harness.portal.id))?.accessToken).toBe(
+        before?.accessToken,
+      );
     });
 
     it('prints usage for an unknown command', async () => {
