@@ -7,7 +7,7 @@ import { ProgressStore } from '../../webhooks/backfill';
 import { startMetricsPublisher } from '../../webhooks/ops/metrics-share';
 import { connectRedis } from '../../webhooks/queue/connection';
 import { RecomputeQueue } from '../../webhooks/queue/queue';
-import { startWorkers } from '../../webhooks/queue/runtime';
+import { startWorkers, type WorkerRuntime } from '../../webhooks/queue/runtime';
 import { recomputeCompanies, resolveObjectRefs } from '../../webhooks/recompute';
 import { RecomputeStore } from '../../webhooks/recompute/store';
 import { buildCoreServices } from './services';
@@ -20,6 +20,8 @@ export interface WorkerProcessOptions {
 }
 
 export interface WorkerProcess {
+  readonly runtime: WorkerRuntime;
+  readonly queue: RecomputeQueue;
   /** Stops taking jobs, finishes or hands back running ones, then closes Redis. */
   stop(): Promise<{ forced: boolean }>;
 }
@@ -70,6 +72,8 @@ export async function startWorkerProcess(
   logger.info({ instanceId, concurrency }, 'worker process started');
 
   return {
+    runtime,
+    queue,
     async stop() {
       const closed = await runtime.close(options.shutdownGraceMs ?? 25_000);
       await publisher.stop();
