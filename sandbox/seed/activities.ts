@@ -15,13 +15,13 @@ import {
   noteBody,
   type GeneratedContact,
   type GeneratedNote,
-  type GeneratedNpsAnswer,
+  type GeneratedNpsResponse,
   type GeneratedTicketDetails,
 } from './generate';
 import type { SupportTicket } from './ravenstack';
 import type { CrmObjectType, ScenarioChange } from './types';
 
-/** A clone with light history keeps the tickets (and their CSAT answers) of this many recent days. */
+/** A clone with light history keeps the tickets (and their CSAT responses) of this many recent days. */
 export const LIGHT_HISTORY_DAYS = 90;
 
 const NPS_SURVEY = { id: '1001', name: 'Quarterly NPS survey' };
@@ -41,7 +41,7 @@ export interface ActivityBuild {
   company: CompanyBuild;
   tickets: TicketBuild[];
   notes: { note: GeneratedNote; draft: Draft }[];
-  npsAnswers: { answer: GeneratedNpsAnswer; draft: Draft }[];
+  npsResponses: { response: GeneratedNpsResponse; draft: Draft }[];
 }
 
 export interface ActivityIds {
@@ -56,9 +56,9 @@ function endOfDayMs(day: number): number {
 }
 
 /**
- * Picks which of the company's tickets, notes and answers become records and gives each one a
+ * Picks which of the company's tickets, notes and responses become records and gives each one a
  * draft id. A clone with light history keeps the tickets submitted within LIGHT_HISTORY_DAYS
- * before the start day or still open on it, the latest note and NPS answer before the start, and
+ * before the start day or still open on it, the latest note and NPS response before the start, and
  * everything of the scenario's days.
  */
 export function draftActivities(
@@ -81,7 +81,7 @@ export function draftActivities(
     const beforeClose = ticket.closedAtMs === null || responseMs < ticket.closedAtMs;
     let csat: TicketBuild['csat'] = null;
     if (ticket.satisfaction !== null && ticket.closedAtMs !== null) {
-      // The answer arrives on the day the ticket closed, so it never falls past the data set's end.
+      // The response arrives on the day the ticket closed, so it never falls past the data set's end.
       const spare = endOfDayMs(closedDay) - ticket.closedAtMs;
       // Whole seconds, like every generated time (record ids are sorted by time in seconds).
       const timeMs = ticket.closedAtMs + Math.floor((details.csatDelayShare * spare) / 1000) * 1000;
@@ -97,19 +97,19 @@ export function draftActivities(
     });
   }
 
-  // For a light history the generator already left out all but the latest note and NPS answer
+  // For a light history the generator already left out all but the latest note and NPS response
   // before the start day (see `recentFromDay`).
   const notes = generated.notes.map((note) => ({ note, draft: ids.notes.add(note.timeMs) }));
-  const npsAnswers = generated.npsAnswers.map((answer) => ({
-    answer,
-    draft: ids.feedbackSubmissions.add(answer.timeMs),
+  const npsResponses = generated.npsResponses.map((response) => ({
+    response,
+    draft: ids.feedbackSubmissions.add(response.timeMs),
   }));
-  return { company, tickets, notes, npsAnswers };
+  return { company, tickets, notes, npsResponses };
 }
 
 /**
- * Where records go. A pass that builds the seed has `seed`; a pass that builds scenario days has
- * `scenario`, whose `add` keeps only the days it covers.
+ * Destinations of one emitting pass. The seed pass sets `seed`, and a pass for scenario days sets
+ * `scenario`, which covers only its own days.
  */
 export interface EmitTarget {
   clock: Clock;
@@ -122,7 +122,7 @@ type Link = { toType: CrmObjectType; toId: string };
 /**
  * Association lists for the scenario's creations, shared by every creation of the company that
  * links the same records. They are frozen, so a consumer cannot change one change through
- * another; large portals have hundreds of thousands of such creations.
+ * another. Large portals have hundreds of thousands of such creations.
  */
 export interface CompanyLinks {
   company: Link[];
@@ -170,7 +170,7 @@ export function contactCreatedMs(contact: GeneratedContact, clock: Clock): numbe
   return Math.min(contact.createdMs, (clock.startDay + 1) * DAY_MS - 1000);
 }
 
-/** Adds the company's contacts to the seed; every contact has the company as its primary one. */
+/** Adds the company's contacts to the seed, each with the company as its primary company. */
 export function emitContacts(company: CompanyBuild, seed: SeedCollector, clock: Clock): void {
   company.generated.contacts.forEach((contact, index) => {
     const draft = company.contacts[index] as Draft;
@@ -244,7 +244,7 @@ function emitTicketSeed(
   seed.associate('tickets', draft.id, 'contacts', contact.id);
 }
 
-/** The ticket's scenario changes: creation, first response (waiting stage) and closing. */
+/** Adds the ticket's scenario changes: creation, first response (waiting stage) and closing. */
 function emitTicketScenario(
   build: TicketBuild,
   company: CompanyBuild,
@@ -273,6 +273,8 @@ function emitTicketScenario(
       properties: { hs_pipeline_stage: details.waitingStage },
     });
   }
+  // NOTE: closed_date is the planned real time of the close. Played ahead of real time, the
+  // ticket is in stage 4 with a future closed_date, which an as-of-now open count treats as open.
   if (closedDay > clock.startDay && scenario.covers(closedDay)) {
     scenario.add(closedDay, Phase.TicketUpdate, {
       kind: 'update',
@@ -294,7 +296,9 @@ function emitTicket(build: TicketBuild, company: CompanyBuild, target: EmitTarge
   if (scenario) emitTicketScenario(build, company, scenario, clock);
   if (build.csat) {
     const value = build.ticket.satisfaction as number;
-    const sentiment = value >= 4 ? 'POSITIVE' : value === 3 ? 'NEUTRAL' : 'NEGATIVE';
+    let sentiment = 'NEUTRAL';
+    if (value >= 4) sentiment = 'POSITIVE';
+    if (value <= 2) sentiment = 'NEGATIVE';
     const contact = contactRef(company, build.details.contactIndex);
     emitFeedback(target, company, build.csat.draft, build.csat.timeMs, contact, build.draft, {
       hs_survey_type: 'CSAT',
@@ -357,24 +361,24 @@ function responseGroup(value: number): 'PROMOTER' | 'PASSIVE' | 'DETRACTOR' {
 
 const SENTIMENT_BY_GROUP = { PROMOTER: 'POSITIVE', PASSIVE: 'NEUTRAL', DETRACTOR: 'NEGATIVE' };
 
-function emitNpsAnswers(build: ActivityBuild, target: EmitTarget): void {
+function emitNpsResponses(build: ActivityBuild, target: EmitTarget): void {
   const { clock, scenario } = target;
   const latestByDay = new Map<number, number>();
-  for (const { answer, draft } of build.npsAnswers) {
-    const group = responseGroup(answer.value);
-    const contact = contactRef(build.company, answer.contactIndex);
-    emitFeedback(target, build.company, draft, answer.timeMs, contact, null, {
+  for (const { response, draft } of build.npsResponses) {
+    const group = responseGroup(response.value);
+    const contact = contactRef(build.company, response.contactIndex);
+    emitFeedback(target, build.company, draft, response.timeMs, contact, null, {
       hs_survey_type: 'NPS',
       hs_survey_id: NPS_SURVEY.id,
       hs_survey_name: NPS_SURVEY.name,
-      hs_value: numberText(answer.value),
+      hs_value: numberText(response.value),
       hs_response_group: group,
       hs_sentiment: SENTIMENT_BY_GROUP[group],
     });
-    const day = clock.dayOf(answer.timeMs);
-    if (day > clock.startDay) latestByDay.set(day, answer.value);
+    const day = clock.dayOf(response.timeMs);
+    if (day > clock.startDay) latestByDay.set(day, response.value);
   }
-  // Answers are in time order, so the map holds the last answer of each day.
+  // Responses are in time order, so the map contains the last response of each day.
   for (const [day, value] of latestByDay) {
     if (!scenario?.covers(day)) continue;
     scenario.add(day, Phase.NpsScore, {
@@ -418,6 +422,6 @@ function emitNotes(build: ActivityBuild, { clock, seed, scenario }: EmitTarget):
 /** Adds the company's tickets, feedback and notes to the seed or to the scenario days. */
 export function emitActivities(build: ActivityBuild, target: EmitTarget): void {
   for (const ticket of build.tickets) emitTicket(ticket, build.company, target);
-  emitNpsAnswers(build, target);
+  emitNpsResponses(build, target);
   emitNotes(build, target);
 }

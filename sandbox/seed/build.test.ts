@@ -234,7 +234,7 @@ describe('buildRavenstackPortal records', () => {
     }
   });
 
-  test('one CSAT answer per rated ticket', () => {
+  test('one CSAT response per rated ticket', () => {
     const scoreOf = new Map(ticketsCsv.map((row) => [row.ticket_id, row.satisfaction_score]));
     const rated = ticketsCsv.filter((row) => row.satisfaction_score !== '');
     const csat = [
@@ -382,14 +382,16 @@ describe('buildRavenstackPortal generated activity', () => {
     expect(Math.max(...daysSince)).toBeGreaterThan(60);
   });
 
-  test('nps_score mirrors the latest answer', () => {
+  test('nps_score mirrors the latest response', () => {
     const npsByContact = new Map<string, SeedRecord[]>();
     for (const feedback of seed.feedbackSubmissions) {
       if (feedback.properties.hs_survey_type !== 'NPS') continue;
       const value = Number(feedback.properties.hs_value);
       expect(value).toBeGreaterThanOrEqual(0);
       expect(value).toBeLessThanOrEqual(10);
-      const group = value >= 9 ? 'PROMOTER' : value >= 7 ? 'PASSIVE' : 'DETRACTOR';
+      let group = 'DETRACTOR';
+      if (value >= 7) group = 'PASSIVE';
+      if (value >= 9) group = 'PROMOTER';
       expect(feedback.properties.hs_response_group).toBe(group);
       const contactId = feedback.properties.hs_contact_id as string;
       expect(contacts.has(contactId)).toBe(true);
@@ -398,19 +400,19 @@ describe('buildRavenstackPortal generated activity', () => {
     let withScore = 0;
     for (const company of seed.companies) {
       const contactIds = associated('companies', company.id, 'contacts');
-      const answers = contactIds.flatMap((id) => npsByContact.get(id) ?? []);
-      const latest = answers.sort(
+      const responses = contactIds.flatMap((id) => npsByContact.get(id) ?? []);
+      const latest = responses.sort(
         (a, b) =>
           Date.parse(a.properties.hs_submission_timestamp as string) -
           Date.parse(b.properties.hs_submission_timestamp as string),
-      )[answers.length - 1];
+      )[responses.length - 1];
       expect(company.properties.nps_score).toBe(latest?.properties.hs_value);
       if (latest) withScore++;
     }
     expect(withScore).toBeGreaterThan(300);
   });
 
-  test('scenario adds notes and NPS answers', () => {
+  test('scenario adds notes and NPS responses', () => {
     expect(creates('notes').length).toBeGreaterThan(100);
     const nps = creates('feedback_submissions').filter(
       (c) => c.properties.hs_survey_type === 'NPS',

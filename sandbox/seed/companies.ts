@@ -52,12 +52,12 @@ const KIND_BY_PROPERTY: Record<(typeof DAY_PROPERTIES)[number], ValueKind> = {
   seats_used: 'number',
 };
 const KINDS = DAY_PROPERTIES.map((name) => KIND_BY_PROPERTY[name]);
-/** Properties whose history holds a value every seven days; the others record each change. */
+/** Properties whose history has a value every seven days. The others record each change. */
 const WEEKLY = DAY_PROPERTIES.map((name) =>
   ['usage_events_7d', 'active_features_30d', 'premium_features_used', 'seats_used'].includes(name),
 );
 
-/** Formats a value as a HubSpot string; null becomes '' (cleared). */
+/** Formats a value as a HubSpot string. Null becomes '' (cleared). */
 function formatValue(clock: Clock, index: number, value: DayValue): string {
   if (value === null) return '';
   const kind = KINDS[index];
@@ -181,7 +181,7 @@ function pushChange(
 
 /**
  * Builds the history of the company's daily properties up to the start day. The weekly
- * properties get their value on every seventh day counted back from the start day; the others
+ * properties get their value on every seventh day counted back from the start day, and the others
  * get an entry whenever they change. The last entry of each list is the current value.
  */
 function companyHistory(
@@ -240,15 +240,15 @@ export function emitCompanySeed(
     if (value !== null) properties[name] = formatValue(clock, index, value);
   });
 
-  const nps = build.generated.npsAnswers;
-  const seedAnswers = nps.filter((answer) => clock.dayOf(answer.timeMs) <= clock.startDay);
-  const latest = seedAnswers[seedAnswers.length - 1];
+  const nps = build.generated.npsResponses;
+  const seedResponses = nps.filter((response) => clock.dayOf(response.timeMs) <= clock.startDay);
+  const latest = seedResponses[seedResponses.length - 1];
   if (latest) {
     properties.nps_score = numberText(latest.value);
-    const kept = build.source.lightHistory ? [latest] : seedAnswers;
-    history.nps_score = kept.map((answer) => ({
-      value: numberText(answer.value),
-      timestamp: clock.seedIso(answer.timeMs),
+    const kept = build.source.lightHistory ? [latest] : seedResponses;
+    history.nps_score = kept.map((response) => ({
+      value: numberText(response.value),
+      timestamp: clock.seedIso(response.timeMs),
     }));
   }
   seed.add('companies', build.company, {

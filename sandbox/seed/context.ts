@@ -20,7 +20,7 @@ export class Clock {
   constructor(
     /** Data-set day the portal starts at (epoch day). */
     readonly startDay: number,
-    /** Last data-set day; the scenario runs up to and including it. */
+    /** Last data-set day, the scenario's last day. */
     readonly lastDay: number,
     /** First data-set day with data. */
     readonly firstDay: number,
@@ -48,8 +48,8 @@ export class Clock {
   }
 
   /**
-   * Real time of a data-set instant for a seed record: events of the start day that lie later
-   * in the day than `now` are stamped with `now`, so the seed holds no future timestamps.
+   * Real time of a data-set instant for a seed record. Events of the start day that lie later
+   * in the day than `now` are stamped with `now`, so the seed contains no future timestamps.
    */
   seedIso(dataSetMs: number): string {
     return this.realIso(Math.min(dataSetMs, this.nowMs - this.offsetMs));
@@ -156,7 +156,7 @@ export const FIRST_IDS = {
 
 /**
  * Order of the changes within a scenario day. Objects are created before they are updated, and
- * a company's NPS score is updated after the answer it mirrors exists.
+ * a company's NPS score is updated after the response it mirrors exists.
  */
 export enum Phase {
   CompanyState,

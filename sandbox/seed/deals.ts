@@ -1,7 +1,7 @@
 /**
  * Renewal deals: one per twelve-month contract term of a subscription, from the term's start to
  * its renewal. A term is won on its renewal day, or lost on the day its subscription ends. The
- * seed holds the deals of the terms open on the start day; the scenario creates the deals of
+ * seed contains the deals of the terms open on the start day. The scenario creates the deals of
  * terms that begin later and moves every open deal through its stages.
  */
 import type { CompanyBuild } from './companies';
@@ -31,7 +31,7 @@ export interface DealBuild {
   draft: Draft;
 }
 
-/** Open stages by days left to renewal; the pipeline is HubSpot's default deal pipeline. */
+/** Returns the open stage of HubSpot's default deal pipeline for the days left to renewal. */
 function openStage(daysToRenewal: number): string {
   if (daysToRenewal > 90) return 'appointmentscheduled';
   if (daysToRenewal > 30) return 'presentationscheduled';

@@ -32,9 +32,9 @@ const flip = (value: string | undefined) => (value === 'True' ? 'False' : 'True'
 const REASONS = ['pricing', 'support', 'budget', 'features', 'competitor', 'unknown'];
 
 /**
- * Writes a copy of the data set in which every churn column says something else: both churn
- * flags are flipped, and the churn events move by ten days, change reason and flags, and lose
- * every third row.
+ * Writes a copy of the data set in which every churn column changes: both churn flags are
+ * flipped, and the churn events move by ten days, change reason and flags, and lose every third
+ * row.
  */
 function writeFlippedChurn(dir: string): void {
   rewriteCsv(DATA_DIR, dir, RAVENSTACK_FILES.accounts, (cells) => ({
@@ -160,19 +160,19 @@ describe('generateCompany', () => {
     expect(second.notes.map((n) => n.timeMs)).not.toEqual(first.notes.map((n) => n.timeMs));
   });
 
-  test('answers and notes lie in the company lifetime', () => {
+  test('responses and notes lie in the company lifetime', () => {
     const company = generateCompany(3, input);
     const dayOf = (ms: number) => Math.floor(ms / 86_400_000);
     expect(company.contacts.length).toBeGreaterThanOrEqual(1);
     expect(company.contacts.length).toBeLessThanOrEqual(6);
-    for (const item of [...company.notes, ...company.npsAnswers]) {
+    for (const item of [...company.notes, ...company.npsResponses]) {
       expect(dayOf(item.timeMs)).toBeGreaterThanOrEqual(input.createdDay);
       expect(dayOf(item.timeMs)).toBeLessThanOrEqual(input.lastDay);
     }
-    for (const answer of company.npsAnswers) {
-      expect(Number.isInteger(answer.value)).toBe(true);
-      expect(answer.value).toBeGreaterThanOrEqual(0);
-      expect(answer.value).toBeLessThanOrEqual(10);
+    for (const response of company.npsResponses) {
+      expect(Number.isInteger(response.value)).toBe(true);
+      expect(response.value).toBeGreaterThanOrEqual(0);
+      expect(response.value).toBeLessThanOrEqual(10);
     }
   });
 

@@ -1,8 +1,9 @@
 /**
  * The generated part of the seed: fields RavenStack does not have (contacts, owners, notes, NPS
- * answers, seats in use, ticket subjects and contacts). Every function here takes only the inputs
- * named in its signature, and none of them is a churn column, so churn outcomes cannot leak into
- * what the health score reads. The model is described in sandbox/data/README.md.
+ * responses, seats in use, ticket subjects and contacts). Each function takes only the inputs in
+ * its signature, and `GeneratorInput` has no churn field, so churn outcomes cannot reach what the
+ * health score reads. A test flips every churn column and checks that no generated field changes.
+ * The model is described in sandbox/data/README.md.
  *
  * Times are in data-set time (epoch milliseconds or epoch days), before the offset to real time.
  */
@@ -10,7 +11,7 @@ import { DAY_MS } from './dates';
 import { ACCOUNT_EXECUTIVES, ACTIVE_CSMS, ARCHIVED_CSMS } from './owners';
 import { randomFor, type Random } from './random';
 
-/** What the generator may know about a company. */
+/** Inputs the generator may use for one company. */
 export interface GeneratorInput {
   /** Stable key of the company: its account id, with a clone suffix for resampled copies. */
   key: string;
@@ -22,7 +23,7 @@ export interface GeneratorInput {
   /** Last day of the data set; generation stops there. */
   lastDay: number;
   /**
-   * When set, notes and NPS answers dated before this day are left out, except the latest of
+   * When set, notes and NPS responses dated before this day are left out, except the latest of
    * each. The random draws stay the same, so every value that is kept equals a full run's.
    */
   recentFromDay?: number;
@@ -64,7 +65,7 @@ export interface GeneratedNote {
   topicIndex: number;
 }
 
-export interface GeneratedNpsAnswer {
+export interface GeneratedNpsResponse {
   timeMs: number;
   contactIndex: number;
   value: number;
@@ -75,7 +76,7 @@ export interface GeneratedCompany {
   aeOwnerId: string;
   contacts: GeneratedContact[];
   notes: GeneratedNote[];
-  npsAnswers: GeneratedNpsAnswer[];
+  npsResponses: GeneratedNpsResponse[];
   /** Share of licensed seats the company uses in an average week, 0.4 to 0.95. */
   seatUtilisation: number;
 }
@@ -86,17 +87,17 @@ export interface GeneratedTicketDetails {
   subject: string;
   /** Stage while the ticket waits after the first response: 2 (on contact) or 3 (on us). */
   waitingStage: '2' | '3';
-  /** When the CSAT answer arrives, as a share of the time left in the day the ticket closed. */
+  /** When the CSAT response arrives, as a share of the time left in the day the ticket closed. */
   csatDelayShare: number;
 }
 
 /** Share of companies still owned by the CSM who left. */
 const ARCHIVED_OWNER_SHARE = 0.03;
 /** Median days between two notes of a company; the spread across companies is log-normal. */
-const NOTE_GAP_MEDIAN_DAYS = 20;
-const NOTE_GAP_LOG_SD = 0.85;
+const NOTE_GAP_MEDIAN_DAYS = 25;
+const NOTE_GAP_LOG_SD = 1.0;
 const NOTE_GAP_MIN_DAYS = 3;
-const NOTE_GAP_MAX_DAYS = 150;
+const NOTE_GAP_MAX_DAYS = 180;
 const NPS_SURVEY_PERIOD_DAYS = 91;
 const NPS_RESPONSE_RATE = 0.3;
 
@@ -159,7 +160,7 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
-/** A time of day in working hours for the portal's US East team (13:00 to 22:00 UTC). */
+/** Draws a time of day in the working hours of the portal's US East team (13:00 to 22:00 UTC). */
 function workingTimeMs(random: Random): number {
   return random.int(13 * 60, 21 * 60 + 59) * 60_000;
 }
@@ -221,7 +222,7 @@ function generateNotes(
   return notes.sorted();
 }
 
-/** The text of a note, built when the note becomes a record. */
+/** Builds the text of a note when the note becomes a record. */
 export function noteBody(note: GeneratedNote, contact: GeneratedContact): string {
   const form = NOTE_FORMS[note.formIndex] as string;
   const topic = NOTE_TOPICS[note.topicIndex] as string;
@@ -229,17 +230,19 @@ export function noteBody(note: GeneratedNote, contact: GeneratedContact): string
 }
 
 /**
- * Quarterly NPS surveys. Each company has a latent sentiment that drifts by a random walk from
- * one survey to the next; each contact answers a survey with probability 0.3, with a score drawn
- * around the sentiment.
+ * Generates quarterly NPS survey responses. Each company has a latent sentiment that drifts by a
+ * random walk from one survey to the next. Each contact responds to a survey with probability
+ * 0.3, with a score drawn around the sentiment.
  */
 function generateNps(
   random: Random,
   input: GeneratorInput,
   contacts: GeneratedContact[],
-): GeneratedNpsAnswer[] {
-  const answers = new RecentItems<GeneratedNpsAnswer>((input.recentFromDay ?? -Infinity) * DAY_MS);
-  let sentiment = clamp(random.normal(7.3, 1.7), 1, 10);
+): GeneratedNpsResponse[] {
+  const responses = new RecentItems<GeneratedNpsResponse>(
+    (input.recentFromDay ?? -Infinity) * DAY_MS,
+  );
+  let sentiment = clamp(random.normal(7.8, 1.5), 1, 10);
   for (
     let surveyDay = input.createdDay + random.int(30, 120);
     surveyDay <= input.lastDay;
@@ -251,13 +254,13 @@ function generateNps(
       const day = Math.min(surveyDay + random.int(0, 6), input.lastDay);
       const timeMs = Math.max(day * DAY_MS + workingTimeMs(random), contact.createdMs + 60_000);
       const value = clamp(Math.round(random.normal(sentiment, 1.3)), 0, 10);
-      answers.add({ timeMs, contactIndex, value });
+      responses.add({ timeMs, contactIndex, value });
     });
   }
-  return answers.sorted();
+  return responses.sorted();
 }
 
-/** Generates the owners, contacts, notes and NPS answers of one company. */
+/** Generates the owners, contacts, notes and NPS responses of one company. */
 export function generateCompany(seed: number, input: GeneratorInput): GeneratedCompany {
   const ownerRandom = randomFor(seed, 'owners', input.key);
   const csm = ownerRandom.chance(ARCHIVED_OWNER_SHARE)
@@ -271,7 +274,7 @@ export function generateCompany(seed: number, input: GeneratorInput): GeneratedC
     aeOwnerId: ae.id,
     contacts,
     notes: generateNotes(randomFor(seed, 'notes', input.key), input, contacts, csm.id, ae.id),
-    npsAnswers: generateNps(randomFor(seed, 'nps', input.key), input, contacts),
+    npsResponses: generateNps(randomFor(seed, 'nps', input.key), input, contacts),
     seatUtilisation: 0.4 + 0.55 * ((seatRandom.next() + seatRandom.next()) / 2),
   };
 }

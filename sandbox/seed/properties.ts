@@ -122,7 +122,7 @@ export const CUSTOM_PROPERTIES: SeedPropertyDefinition[] = [
     'Beta features used in 30 days',
   ),
   property(C, 'last_product_activity_date', 'Last product activity', 'date', 'Last day with usage'),
-  property(C, 'nps_score', 'NPS score', 'number', 'Latest NPS answer (0-10)'),
+  property(C, 'nps_score', 'NPS score', 'number', 'Latest NPS response (0-10)'),
   property(
     C,
     'churn_date',

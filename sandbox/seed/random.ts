@@ -1,8 +1,8 @@
 /**
  * Seeded pseudo-random numbers for the generated parts of the seed (contacts, notes, NPS, owners,
- * seats in use). Each stream is keyed by the portal's seed plus names such as a company key, so a
- * company's generated values depend only on its own inputs and not on how many other companies
- * were built before it, or in which order.
+ * seats in use). Each stream is keyed by the portal's seed plus names such as a company key. A
+ * company's generated values therefore depend only on its own inputs, not on how many other
+ * companies were built before it or in which order.
  */
 
 /** Hashes the parts into a 32-bit unsigned integer (FNV-1a over the parts, then a final mix). */

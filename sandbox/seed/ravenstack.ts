@@ -1,8 +1,8 @@
 /**
- * Loads the RavenStack CSV files into typed rows. Churn outcomes are kept in `churnEvents` only:
- * the `churn_flag` columns of accounts and subscriptions are checked for presence but never read,
- * because the three churn labels of the data set disagree with each other and the churn events
- * carry the dates.
+ * Loads the RavenStack CSV files into typed rows. Churn outcomes come from the churn events only.
+ * The `churn_flag` columns of accounts and subscriptions are checked for presence but never read,
+ * because the data set's three churn labels disagree with each other and only the events have
+ * dates.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -28,7 +28,7 @@ export interface CompanySource {
   tickets: SupportTicket[];
   /** Sorted by day. */
   churnEvents: ChurnEvent[];
-  /** Factors on seat counts, revenue and usage counts; all 1 for an original account. */
+  /** Factors on seat counts, revenue and usage counts, all 1 for an original account. */
   scale: { seats: number; revenue: number; usage: number };
   /** Appended to the ids of the rows ('' for an original account). */
   idSuffix: string;
@@ -91,7 +91,7 @@ export function scaledRevenue(
   const factor = source.scale.revenue;
   if (factor === 1) return { mrr: subscription.mrr, arr: subscription.arr };
   const mrr = Math.round(subscription.mrr * factor);
-  // The data set's ARR is always 12 times MRR; clones keep that relation.
+  // The data set's ARR is always 12 times MRR, and clones keep that relation.
   const arr =
     subscription.arr === subscription.mrr * 12 ? mrr * 12 : Math.round(subscription.arr * factor);
   return { mrr, arr };

@@ -43,9 +43,12 @@ function seenBefore(
 }
 
 /**
- * The subscription that sets the company's plan, seats and revenue on `day`. RavenStack accounts
- * often have several subscriptions running at once, so the one started most recently is taken as
- * the current contract; a later row of the same start day wins, as in the file.
+ * Returns the subscription that sets the company's plan, seats and revenue on `day`. RavenStack
+ * accounts often have several subscriptions running at once, so the one started most recently is
+ * taken as the current contract. Of two with the same start day, the later row in the file wins.
+ *
+ * NOTE: most accounts started their newest subscription in late 2024, so on the start day every
+ * company's renewal is 113 to 365 days away and none falls within the scenario's 30 days.
  */
 export function currentSubscription(
   subscriptions: readonly Subscription[],
@@ -60,7 +63,7 @@ export function currentSubscription(
 }
 
 /**
- * The first contract anniversary after `day`. Every subscription is treated as a contract of
+ * Returns the first contract anniversary after `day`. Every subscription is treated as a contract of
  * twelve-month terms from its start day, whatever its billing frequency.
  */
 export function renewalDayAfter(subscription: Subscription, day: number): number {
@@ -94,7 +97,7 @@ const PLAN_TIER_VALUES: Record<PlanTier, string> = {
 
 /**
  * The company properties that change from day to day, in the order of a day-values array. Days
- * are epoch days; `seats_used` is generated and filled in by the caller.
+ * are epoch days. The caller fills in `seats_used`, which is generated.
  */
 export const DAY_PROPERTIES = [
   'plan_tier',
