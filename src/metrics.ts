@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The app's one Prometheus registry. Modules add their metrics to it with
@@ -47,7 +47,7 @@ export const tokenRefreshTotal = new Counter({
 
 export const installationsTotal = new Counter({
   name: 'cs_health_installations_total',
-  help: 'Install callback outcomes (installed, denied, invalid_state, exchange_failed, provisioning_failed)',
+  help: 'Install callback outcomes: installed, or the failure reason (access_denied, code_rejected, provisioning_failed, ...)',
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
@@ -55,11 +55,5 @@ export const installationsTotal = new Counter({
 export const portalsDisconnectedTotal = new Counter({
   name: 'cs_health_portals_disconnected_total',
   help: 'Portals marked disconnected after HubSpot rejected their refresh token',
-  registers: [metricsRegistry],
-});
-
-export const activeInstallations = new Gauge({
-  name: 'cs_health_active_installations',
-  help: 'Installations with status active, as counted at the last status read',
   registers: [metricsRegistry],
 });

@@ -50,7 +50,9 @@ describe('TokenCipher', () => {
   it('names a removed key in the error', () => {
     const sealed = new TokenCipher([oldKey], 'k1').encrypt('token', 'c');
     const withoutOld = new TokenCipher([newKey], 'k2');
-    expect(() => withoutOld.decrypt(sealed, 'c')).toThrow('key "k1", which is not in TOKEN_ENCRYPTION_KEYS');
+    expect(() => withoutOld.decrypt(sealed, 'c')).toThrow(
+      'key "k1", which is not in TOKEN_ENCRYPTION_KEYS',
+    );
   });
 
   it('rejects an active key id that is not configured', () => {
@@ -58,7 +60,9 @@ describe('TokenCipher', () => {
   });
 
   it('rejects a key of the wrong length', () => {
-    expect(() => new TokenCipher([{ id: 'short', key: randomBytes(16) }], 'short')).toThrow('16 bytes');
+    expect(() => new TokenCipher([{ id: 'short', key: randomBytes(16) }], 'short')).toThrow(
+      '16 bytes',
+    );
   });
 
   it('rejects a value in an unknown format', () => {

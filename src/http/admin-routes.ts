@@ -16,7 +16,7 @@ export interface PortalAdminDeps extends UninstallDeps {
 /**
  * Installation admin, mounted under `/admin` behind the admin token:
  * `GET /portals`, `GET /portals/:portalId`, `POST /portals/:portalId/uninstall` and
- * `POST /portals/:portalId/provision`. Answers never contain tokens, only their expiry.
+ * `POST /portals/:portalId/provision`. Responses never contain tokens, only their expiry.
  */
 export function createPortalAdminRouter(deps: PortalAdminDeps): Router {
   const router = Router();

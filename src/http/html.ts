@@ -9,8 +9,8 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * A small standalone HTML page. `bodyHtml` must already be escaped; the styles are inline, which
- * the app's Content-Security-Policy allows for styles only.
+ * Renders a small standalone HTML page. `bodyHtml` must already be escaped. The styles are
+ * inline, which the app's Content-Security-Policy allows for styles only.
  */
 export function renderPage(title: string, bodyHtml: string): string {
   return `<!doctype html>

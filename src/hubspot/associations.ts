@@ -7,7 +7,7 @@ const LIST_PAGE_SIZE = 500;
 
 /**
  * Reads the associations of up to 1,000 records with the v4 batch endpoint. An input with more
- * associations than one answer holds comes back with its own `paging.next.after`; those inputs
+ * associations than one response holds comes back with its own `paging.next.after`; those inputs
  * are asked again with their cursors until none is left. Every id maps to a list (empty when it
  * has none).
  */
@@ -50,7 +50,7 @@ export async function batchReadAssociations(
 }
 
 /**
- * Lists every association of one record, 500 per page, until an answer has no `paging`. A
+ * Lists every association of one record, 500 per page, until a response has no `paging`. A
  * cursor HubSpot already returned once would loop forever, so it fails the request instead.
  */
 export async function listAssociations(

@@ -76,7 +76,7 @@ export async function batchUpdateCompanies(
     return { updated, errors };
   } catch (error) {
     // HubSpot rejects the whole batch with 400 VALIDATION_ERROR when one value is invalid. The
-    // caller needs to know which inputs to drop, so that answer is returned as data.
+    // caller needs to know which inputs to drop, so that response is returned as data.
     if (
       error instanceof HubSpotApiError &&
       error.status === 400 &&

@@ -1,10 +1,10 @@
 /**
- * What the gateway learned about one failed HubSpot attempt. Built from the SDK's exception,
- * the raw body the capture middleware kept, or a network error; never from a message string,
- * because the SDK's messages embed request headers.
+ * The facts of one failed HubSpot attempt, taken from the SDK's exception, the raw body the
+ * capture middleware kept, or a network error. They never come from a message string, because
+ * the SDK's messages embed request headers.
  */
 export interface RequestFailure {
-  /** HTTP status, or 0 when no answer arrived. */
+  /** HTTP status, or 0 when no response arrived. */
   status: number;
   category: string;
   body: unknown;
@@ -13,7 +13,7 @@ export interface RequestFailure {
   network?: { code: string; requestSent: boolean };
 }
 
-/** A non-2xx answer to `client.apiRequest`, which resolves instead of throwing. */
+/** A non-2xx response to `client.apiRequest`, which resolves instead of throwing. */
 export class RawHttpError extends Error {
   override readonly name = 'RawHttpError';
 
@@ -22,7 +22,7 @@ export class RawHttpError extends Error {
     readonly headers: Record<string, string>,
     readonly body: unknown,
   ) {
-    super(`HubSpot answered HTTP ${status}`);
+    super(`HubSpot responded with HTTP ${status}`);
   }
 }
 
@@ -31,7 +31,7 @@ export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
 
   constructor(readonly timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
+    super(`no response within ${timeoutMs} ms`);
   }
 }
 
@@ -85,7 +85,7 @@ export async function describeFailure(
     };
   }
   if (capture.status !== undefined && capture.bodyText) {
-    // The SDK throws a plain Error when an error answer is not JSON (a proxy's HTML page).
+    // The SDK throws a plain Error when an error response is not JSON (a proxy's HTML page).
     const body = parseJson(await capture.bodyText);
     return {
       status: capture.status,
@@ -108,8 +108,9 @@ export async function describeFailure(
 }
 
 /**
- * The ms to wait before retrying a 429 or 503: `Retry-After` (seconds or an HTTP date) first,
- * then HubSpot's rate-limit interval header for the ten-secondly policy, then the policy name.
+ * Computes the ms to wait before retrying a 429 or 503 from `Retry-After` (seconds or an HTTP
+ * date) first, then HubSpot's rate-limit interval header for the ten-secondly policy, then the
+ * policy name or message.
  */
 export function retryAfterMs(
   failure: RequestFailure,

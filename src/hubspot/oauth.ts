@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Env } from '../config/env';
 import { OAuthError } from './errors';
 
-/** A token endpoint answer, with `expires_in` turned into an absolute time. */
+/** A token endpoint response, with `expires_in` turned into an absolute time. */
 export interface IssuedTokens {
   accessToken: string;
   refreshToken: string;
@@ -77,7 +77,7 @@ export class HubSpotOAuthClient {
     });
   }
 
-  /** HubSpot keeps the refresh token unchanged; a missing one in the answer means the old one. */
+  /** HubSpot keeps the refresh token unchanged; a missing one in the response means the old one. */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const tokens = await this.requestTokens('refresh_token', {
       grant_type: 'refresh_token',
@@ -98,7 +98,7 @@ export class HubSpotOAuthClient {
         'introspect',
         status,
         'invalid_response',
-        'introspection answer has no "active" flag',
+        'introspection response has no "active" flag',
         false,
       );
     }
@@ -127,7 +127,7 @@ export class HubSpotOAuthClient {
         operation,
         status,
         'invalid_response',
-        'token answer lacks access_token or expires_in',
+        'token response lacks access_token or expires_in',
         true,
       );
     }
@@ -175,7 +175,7 @@ export class HubSpotOAuthClient {
     try {
       body = JSON.parse(text);
     } catch {
-      // A non-JSON answer (an HTML error page from a proxy) is reported by status only.
+      // A non-JSON response (an HTML error page from a proxy) is reported by status only.
     }
     return { status: response.status, body };
   }
@@ -202,7 +202,7 @@ function errorFromBody(
     (typeof fields.message === 'string' && fields.message) ||
     'no description';
   const retryable = status === 0 || status === 429 || status >= 500;
-  // The v1 endpoint answers only HubSpot's status (BAD_REFRESH_TOKEN); the 2026-03 endpoint adds
+  // The v1 endpoint returns only HubSpot's status (BAD_REFRESH_TOKEN); the 2026-03 endpoint adds
   // the RFC 6749 code (invalid_grant). OAuthError.isInvalidGrant accepts either.
   return new OAuthError(operation, status, code, description.slice(0, 300), retryable);
 }

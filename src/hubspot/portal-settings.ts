@@ -128,7 +128,7 @@ export async function updateProperty(
   );
 }
 
-/** Sends a raw request for endpoints the SDK does not wrap; non-2xx answers throw RawHttpError. */
+/** Sends a raw request for endpoints the SDK does not wrap; non-2xx responses throw RawHttpError. */
 async function requestJson(
   client: Client,
   method: 'GET' | 'DELETE',

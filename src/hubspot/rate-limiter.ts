@@ -28,9 +28,10 @@ export interface RateLimitSlot {
 /**
  * A sliding-window log per portal and kind, shared by every process through Redis. Each granted
  * request adds one sorted-set entry stamped with Redis's own clock (TIME), so processes with
- * skewed clocks still agree. HubSpot counts a request when it arrives, which is after the grant;
- * `acquireSlot(...).settle()` moves the entry to the finish time, so the local window never ends
- * before HubSpot's does. A 429 from HubSpot can block a portal's kind with `block`.
+ * skewed clocks still agree. HubSpot counts a request when it arrives, which is after the grant.
+ * `acquireSlot(...).settle()` therefore moves the entry to the finish time, so the local window
+ * ends no earlier than HubSpot's for requests that take less than one window. A 429 from HubSpot
+ * can block a portal's kind with `block`.
  */
 export class RedisRateLimiter implements PortalRateLimiter {
   private readonly redis: IORedis;
@@ -120,7 +121,7 @@ export class RedisRateLimiter implements PortalRateLimiter {
     );
   }
 
-  /** Refuses every slot of the kind for `ms`, after HubSpot answered 429. */
+  /** Refuses every slot of the kind for `ms`, after HubSpot responded with 429. */
   async block(portalId: number, kind: RequestKind, ms: number): Promise<void> {
     await this.redis.set(this.blockKey(portalId, kind), '1', 'PX', Math.max(1, Math.round(ms)));
   }

@@ -27,7 +27,7 @@ export interface RequestSettings {
    * slept through, so a queue job can move to the delayed set. @defaultValue 10000
    */
   maxInlineRateLimitWaitMs: number;
-  /** Longest wait for a local rate-limiter slot before surfacing the wait. @defaultValue 30000 */
+  /** Maximum wait for a local rate-limiter slot before the wait is surfaced. @defaultValue 30000 */
   maxLimiterWaitMs: number;
   /** @defaultValue 30000 */
   requestTimeoutMs: number;
@@ -204,7 +204,7 @@ function captureOptions(capture: ResponseCapture): SdkCallOptions {
 }
 
 /**
- * Keeps the raw text of an error answer. The SDK parses error bodies into its own model, which
+ * Keeps the raw text of an error response. The SDK parses error bodies into its own model, which
  * drops `policyName`, `status` and `error`; the gateway needs those to classify the failure.
  */
 function keepErrorBody(context: unknown, capture: ResponseCapture): unknown {
@@ -233,7 +233,7 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
 function backoffMs(baseMs: number, attempt: number, locked: boolean): number {
   const exponential = baseMs * 2 ** (attempt - 1);
   const jitter = Math.random() * exponential * 0.5;
-  // 423 Locked answers ask for at least 2 s before the next write.
+  // 423 Locked responses ask for at least 2 s before the next write.
   return Math.round(Math.max(exponential + jitter, locked ? 2_000 : 0));
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@hubspot/api-client';
 
-/** Which of HubSpot's per-portal budgets a request draws from. CRM search has its own. */
+/** HubSpot's per-portal budget a request draws from; CRM search has a budget of its own. */
 export type RequestKind = 'general' | 'search';
 
 /** CRM object types the app reads, named by their v3 path segment. */
@@ -120,7 +120,7 @@ export interface PropertyGroup {
 /**
  * Opaque options to pass as the last argument of a generated SDK method, e.g.
  * `client.crm.companies.batchApi.update(body, sdkOptions)`. They let the gateway read raw error
- * bodies (the SDK drops `policyName` and keeps no status for non-JSON answers). Calls without
+ * bodies (the SDK drops `policyName` and keeps no status for non-JSON responses). Calls without
  * them still work; their failures are classified from the SDK's parsed error.
  */
 type Crm = Client['crm'];
@@ -137,15 +137,18 @@ export type SdkCallOptions = NonNullable<Parameters<Crm['objects']['batchApi']['
 
 export interface CallOptions {
   /**
-   * False for requests that must not be sent twice (creating a record): 5xx answers and dropped
+   * False for requests that must not be sent twice (creating a record): 5xx responses and dropped
    * connections are then surfaced at once instead of retried, because HubSpot may have applied
-   * the request. 429 answers and refused connections are still retried.
+   * the request. 429 responses and refused connections are still retried.
    * @defaultValue true
    */
   idempotent?: boolean;
 }
 
-/** One portal's view of HubSpot. Every HubSpot request of the app goes through one of these. */
+/**
+ * One portal's view of HubSpot. Every CRM and settings request of the app goes through one of
+ * these; only the OAuth token endpoint calls go through `HubSpotOAuthClient`.
+ */
 export interface PortalClient {
   readonly portalId: number;
 
@@ -169,7 +172,7 @@ export interface PortalClient {
     properties: string[],
     propertiesWithHistory?: string[],
   ): Promise<BatchReadResult>;
-  /** Updates up to 100 companies. Per-record failures (207, or a 400 naming inputs) are returned, not thrown. */
+  /** Updates up to 100 companies. Per-record failures (207) and a whole-batch 400 VALIDATION_ERROR are returned, not thrown. */
   batchUpdateCompanies(
     inputs: { id: string; properties: Record<string, string> }[],
   ): Promise<BatchUpdateResult>;
@@ -184,9 +187,9 @@ export interface PortalClient {
   listAssociations(from: string, id: string, to: string): Promise<string[]>;
   /** Creates a task associated with the company and returns its id. Never retried on 5xx. */
   createTask(input: TaskInput): Promise<string>;
-  /** Closed stages of every ticket pipeline, cached per portal for 10 minutes. */
+  /** Returns the closed stages of every ticket pipeline, cached in the process for 10 minutes. */
   getTicketPipelines(): Promise<{ closedStageIds: Set<string> }>;
-  /** Cached per portal for 10 minutes. */
+  /** Returns the portal id and time zone, cached in the process for 10 minutes. */
   getAccountDetails(): Promise<AccountDetails>;
 
   listPropertyGroups(objectType: 'companies'): Promise<PropertyGroup[]>;

@@ -38,7 +38,7 @@ export class OAuthStateStore {
   }
 
   private key(state: string): string {
-    // The state travels in URLs; the key holds its hash so a Redis dump cannot replay one.
+    // The state travels in URLs; the key contains its hash so a Redis dump cannot replay one.
     return `${this.deps.prefix}:oauth-state:${sha256(state)}`;
   }
 }

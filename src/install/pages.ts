@@ -1,7 +1,7 @@
 import { escapeHtml, renderPage } from '../http/html';
 import type { ProvisioningResult } from './provision';
 
-/** Why an install did not complete; each reason has its own advice on the error page. */
+/** Reason an install did not complete; each reason has its own advice on the error page. */
 export type InstallFailure =
   | 'access_denied'
   | 'consent_error'
@@ -59,7 +59,7 @@ const ADVICE: Record<InstallFailure, { title: string; text: string; restart: boo
   },
   token_exchange_failed: {
     title: 'HubSpot could not be reached',
-    text: "HubSpot's token service did not answer correctly, so the install could not finish. Nothing was stored. Wait a minute and start the install again.",
+    text: "HubSpot's token service did not respond correctly, so the install could not finish. Nothing was stored. Wait a minute and start the install again.",
     restart: true,
   },
   introspection_failed: {

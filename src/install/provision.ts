@@ -99,8 +99,11 @@ function differences(
     changes.description = wanted.description ?? '';
   if (current.fieldType !== wanted.fieldType) changes.fieldType = wanted.fieldType;
   if (wanted.options) {
-    const merged = mergeOptions(current.options ?? [], wanted.options);
-    if (!sameOptions(current.options ?? [], merged)) changes.options = merged;
+    const currentOptions = [...(current.options ?? [])].sort(
+      (a, b) => a.displayOrder - b.displayOrder,
+    );
+    const merged = mergeOptions(currentOptions, wanted.options);
+    if (!sameOptions(currentOptions, merged)) changes.options = merged;
   }
   return changes;
 }

@@ -10,7 +10,7 @@ export const INSTALL_COOKIE = 'csh_install';
 
 /**
  * `GET /oauth/install` redirects to HubSpot's consent page; `GET /oauth/callback` finishes the
- * install and answers an HTML page. The redirect URI always comes from config
+ * install and responds with an HTML page. The redirect URI always comes from config
  * (`OAUTH_REDIRECT_URI`), never from the request's Host header.
  */
 export function createInstallRouter(deps: CallbackDeps): Router {

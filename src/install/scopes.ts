@@ -1,5 +1,5 @@
 /**
- * Scopes the install URL asks for; the same list as `auth.requiredScopes` in
+ * Scopes the install URL requests; the same list as `auth.requiredScopes` in
  * `extensions/app/app-hsmeta.json` (a test keeps the two in step). Tasks and notes are written
  * with the contacts write scope, which is how HubSpot scopes engagement objects.
  */

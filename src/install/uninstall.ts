@@ -32,11 +32,11 @@ export class PortalNotInstalledError extends Error {
 }
 
 /**
- * Uninstalls the app from a portal: calls HubSpot's uninstall endpoint while the portal is still
- * connected, then deletes its tokens and every key of the form `<prefix>:<area>:<portalId>` or
- * `<prefix>:<area>:<portalId>:…`, and keeps a small `uninstalled` record so late webhooks are
- * acknowledged and dropped. If HubSpot fails with a retryable error nothing is deleted, so the
- * command can be run again.
+ * Uninstalls the app from a portal. While the portal is still connected, it first calls HubSpot's
+ * uninstall endpoint. It then deletes the tokens and every key of the form
+ * `<prefix>:<area>:<portalId>` or `<prefix>:<area>:<portalId>:…`. A small `uninstalled` record
+ * stays, so late webhooks are acknowledged and dropped. If HubSpot fails with a retryable error,
+ * nothing is deleted and the command can be run again.
  */
 export async function uninstallPortal(
   deps: UninstallDeps,

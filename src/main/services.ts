@@ -18,7 +18,7 @@ export interface CoreServices {
 
 /**
  * Connects Redis and builds the installation and token stores, the shared rate limiter and the
- * gateway. Throws with the URL (without credentials) when Redis does not answer within 10 s.
+ * gateway. Throws with the URL (without credentials) when Redis does not respond within 10 s.
  */
 export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreServices> {
   const redis = new IORedis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
@@ -58,7 +58,12 @@ async function connectRedis(redis: IORedis, url: string): Promise<void> {
       redis.connect().then(() => redis.ping()),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`Redis at ${shown} did not answer within 10 s: check REDIS_URL`)),
+          () =>
+            reject(
+              new Error(
+                `Redis at ${shown} did not respond within 10 s: check REDIS_URL and that Redis is running`,
+              ),
+            ),
           10_000,
         );
       }),

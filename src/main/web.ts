@@ -122,7 +122,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Requests still open after 10 s are cut off, so a stuck client cannot block a deploy.
+    // If open requests keep the server from closing for 10 s, the process exits anyway, so a
+    // stuck client cannot block a deploy.
     const deadline = setTimeout(() => {
       logger.error('graceful shutdown timed out after 10 s');
       process.exit(1);

@@ -17,7 +17,11 @@ describe('InstallationStore', () => {
   });
 
   it('records an install', async () => {
-    await store.markInstalled(101, { scopes: ['oauth', 'tickets'], hubDomain: 'acme.example', installedByUserId: 9 });
+    await store.markInstalled(101, {
+      scopes: ['oauth', 'tickets'],
+      hubDomain: 'acme.example',
+      installedByUserId: 9,
+    });
     const installation = await store.get(101);
     expect(installation?.status).toBe('active');
     expect(installation?.scopes).toEqual(['oauth', 'tickets']);

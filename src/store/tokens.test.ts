@@ -23,7 +23,11 @@ describe('TokenStore', () => {
 
   it('saves and reads tokens', async () => {
     const store = new TokenStore({ redis, prefix, cipher: new TokenCipher([k1], 'k1') });
-    await store.save(42, { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: 1_800_000 });
+    await store.save(42, {
+      accessToken: 'access-1',
+      refreshToken: 'refresh-1',
+      expiresAt: 1_800_000,
+    });
     const tokens = await store.get(42);
     expect(tokens?.accessToken).toBe('access-1');
     expect(tokens?.refreshToken).toBe('refresh-1');
@@ -32,7 +36,11 @@ describe('TokenStore', () => {
 
   it('keeps no token in plain text in Redis', async () => {
     const store = new TokenStore({ redis, prefix, cipher: new TokenCipher([k1], 'k1') });
-    await store.save(42, { accessToken: 'plain-access-xyz', refreshToken: 'plain-refresh-xyz', expiresAt: 1 });
+    await store.save(42, {
+      accessToken: 'plain-access-xyz',
+      refreshToken: 'plain-refresh-xyz',
+      expiresAt: 1,
+    });
     const raw = JSON.stringify(await redis.hgetall(store.key(42)));
     expect(raw).not.toContain('plain-access-xyz');
     expect(raw).not.toContain('plain-refresh-xyz');

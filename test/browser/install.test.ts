@@ -53,7 +53,7 @@ describeWithBrowser('install in a real browser', () => {
     await harness?.close();
   });
 
-  it('installs through the consent page and lands on the success page', async () => {
+  it('installs through the consent page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
 
@@ -89,7 +89,7 @@ describeWithBrowser('install in a real browser', () => {
     await context.close();
   });
 
-  it('shows the error page and stores nothing when consent is denied', async () => {
+  it('stores nothing when consent is denied', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
 

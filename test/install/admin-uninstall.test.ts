@@ -54,7 +54,7 @@ describe('admin API and uninstall', () => {
     expect(text).not.toContain(tokens?.refreshToken);
   });
 
-  it('uninstalls: calls HubSpot, deletes tokens and portal data, keeps other portals', async () => {
+  it("uninstall deletes only that portal's data", async () => {
     await installOverHttp(harness);
     const id = harness.portal.id;
     await harness.redis.set(`${harness.prefix}:rc:${id}:result:1`, 'x');
@@ -111,7 +111,7 @@ describe('admin API and uninstall', () => {
     expect(await harness.tokens.get(harness.portal.id)).toBeUndefined();
   });
 
-  it('answers 404 for an unknown portal and 400 for a bad id', async () => {
+  it('returns 404 unknown, 400 bad id', async () => {
     const unknown = await fetch(`${harness.appUrl}/admin/portals/999/uninstall`, {
       method: 'POST',
       headers: auth,
@@ -142,7 +142,7 @@ describe('admin API and uninstall', () => {
     expect(result.unchanged).toHaveLength(13);
   });
 
-  it('answers 409 for a disconnected portal', async () => {
+  it('returns 409 when disconnected', async () => {
     await installOverHttp(harness);
     await harness.installations.markDisconnected(harness.portal.id, 'refresh_token_revoked');
 

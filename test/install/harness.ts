@@ -18,7 +18,7 @@ export interface InstallHarness extends GatewayFixture {
 }
 
 /**
- * The real web app on a free loopback port, wired to a real sandbox and the test Redis, the way
+ * Starts the real web app on a free loopback port, wired to a real sandbox and the test Redis, the way
  * `src/main/web.ts` wires production. `onInstalled` records the portal instead of enqueueing a
  * backfill, because the queue belongs to the worker suites.
  */
@@ -98,7 +98,7 @@ export async function installOverHttp(
   const authorizeUrl = start.headers.get('location');
   const setCookie = start.headers.get('set-cookie') ?? '';
   if (start.status !== 302 || !authorizeUrl)
-    throw new Error(`install route answered ${start.status} without a redirect`);
+    throw new Error(`install route responded with ${start.status} without a redirect`);
   const cookie = setCookie.split(';')[0] ?? '';
 
   const consent = await fetch(authorizeUrl);
@@ -112,7 +112,7 @@ export async function installOverHttp(
   });
   const callbackUrl = decision.headers.get('location');
   if (!callbackUrl)
-    throw new Error(`consent decision answered ${decision.status} without a redirect`);
+    throw new Error(`consent decision responded with ${decision.status} without a redirect`);
   if (options.followCallback === false) return { status: 0, html: '', callbackUrl, cookie };
 
   const callback = await fetch(callbackUrl, { headers: { cookie }, redirect: 'manual' });

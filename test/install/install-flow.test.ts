@@ -94,7 +94,7 @@ describe('install flow against the sandbox', () => {
     expect(harness.installed).toEqual([]);
   }
 
-  it('shows an error page and stores nothing when consent is denied', async () => {
+  it('stores nothing when consent is denied', async () => {
     const run = await installOverHttp(harness, { decision: 'deny' });
 
     expect(run.status).toBe(400);
@@ -147,9 +147,9 @@ describe('install flow against the sandbox', () => {
     await expectNothingStored();
   });
 
-  it('rejects an expired or used authorization code and stores nothing', async () => {
-    // The sandbox's codes expire after 10 minutes; a code already exchanged gets the same
-    // invalid_grant answer, so the test spends the code first instead of waiting.
+  it('rejects a used authorization code', async () => {
+    // The sandbox's codes expire after 10 minutes. A code already exchanged gets the same
+    // invalid_grant response, so the test spends the code first instead of waiting.
     const run = await installOverHttp(harness, { followCallback: false });
     const code = new URL(run.callbackUrl).searchParams.get('code') ?? '';
     await harness.gateway.oauth.exchangeCode(code);
@@ -202,7 +202,7 @@ describe('install flow against the sandbox', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('clears a disconnected state on reinstall and provisions nothing twice', async () => {
+  it('reinstall clears the disconnected state', async () => {
     await installOverHttp(harness);
     await harness.installations.markDisconnected(harness.portal.id, 'refresh_token_revoked');
     harness.sandbox.resetCounts();

@@ -30,7 +30,9 @@ describe('property provisioning against the sandbox', () => {
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (response.status >= 300)
-      throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+      throw new Error(
+        `${method} ${path} responded with ${response.status}: ${await response.text()}`,
+      );
     return response.status === 204
       ? undefined
       : ((await response.json()) as Record<string, unknown>);
@@ -55,7 +57,7 @@ describe('property provisioning against the sandbox', () => {
     expect(writes).toEqual([]);
   });
 
-  it('updates the label and options of our own property and keeps options added by an admin', async () => {
+  it('updates own property, keeps admin options', async () => {
     await sandboxApi('POST', '/crm/v3/properties/companies/groups', {
       name: 'cs_health',
       label: 'CS Health',
