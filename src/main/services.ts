@@ -24,6 +24,7 @@ export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreS
   const redis = new IORedis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
   await connectRedis(redis, env.REDIS_URL);
+  if (env.NODE_ENV === 'production') await checkDurability(redis, logger);
 
   const prefix = env.REDIS_PREFIX;
   const installations = new InstallationStore({ redis, prefix });
@@ -48,6 +49,27 @@ export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreS
     limiter,
   });
   return { redis, installations, tokens, limiter, gateway };
+}
+
+/**
+ * Refuses to start in production on a Redis with the append-only file off, because a restart
+ * would then lose every installation's tokens. Managed services that disable CONFIG get a
+ * warning instead, since the setting cannot be read there.
+ */
+export async function checkDurability(redis: IORedis, logger: Logger): Promise<void> {
+  let reply: unknown;
+  try {
+    reply = await redis.config('GET', 'appendonly');
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the Redis appendonly setting; make sure AOF is on');
+    return;
+  }
+  const value = Array.isArray(reply) ? reply[1] : undefined;
+  if (value === 'no') {
+    throw new Error(
+      'Redis has appendonly=no: turn on the append-only file (appendonly yes) so tokens survive a restart',
+    );
+  }
 }
 
 async function connectRedis(redis: IORedis, url: string): Promise<void> {
