@@ -3,6 +3,7 @@ import type { Env } from '../config/env';
 import { TokenCipher } from '../crypto/token-cipher';
 import { HubSpotGateway } from '../hubspot/gateway';
 import { RedisRateLimiter } from '../hubspot/rate-limiter';
+import type { RequestSettings } from '../hubspot/request-runner';
 import type { Logger } from '../log';
 import { InstallationStore } from '../store/installations';
 import { TokenStore } from '../store/tokens';
@@ -20,7 +21,12 @@ export interface CoreServices {
  * Connects Redis and builds the installation and token stores, the shared rate limiter and the
  * gateway. Throws with the URL (without credentials) when Redis does not respond within 10 s.
  */
-export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreServices> {
+export async function buildCoreServices(
+  env: Env,
+  logger: Logger,
+  /** Workers pass short waits here, so a spent budget delays the job instead of blocking a slot. */
+  gatewaySettings: Partial<RequestSettings> = {},
+): Promise<CoreServices> {
   const redis = new IORedis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
   await connectRedis(redis, env.REDIS_URL);
@@ -47,6 +53,7 @@ export async function buildCoreServices(env: Env, logger: Logger): Promise<CoreS
     installations,
     tokens,
     limiter,
+    settings: gatewaySettings,
   });
   return { redis, installations, tokens, limiter, gateway };
 }
