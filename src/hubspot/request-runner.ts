@@ -222,6 +222,8 @@ function keepErrorBody(context: unknown, capture: ResponseCapture): unknown {
   return context;
 }
 
+// NOTE: the SDK takes no abort signal, so a timed-out request keeps its socket until HubSpot
+// responds or the connection drops; only the caller stops waiting.
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

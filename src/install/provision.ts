@@ -32,6 +32,7 @@ export async function provisionProperties(
   };
 
   const groups = await client.listPropertyGroups('companies');
+  // TODO: update the group's label when PROPERTY_GROUP.label changes; only properties are updated.
   if (!groups.some((group) => group.name === PROPERTY_GROUP.name)) {
     await ignoreConflict(() => client.createPropertyGroup('companies', PROPERTY_GROUP));
     result.groupCreated = true;
