@@ -315,7 +315,7 @@ async function buildReport(
   errors: string[],
 ): Promise<DemoReport> {
   const { sandbox, portal, results } = context;
-  const apiCalls = sandbox.requestCountsByPortal(portal.id).total ?? 0;
+  const { total: apiCalls = 0, ...apiCallsByRoute } = sandbox.requestCountsByPortal(portal.id);
   const companies = portal.listObjects('companies').length;
   const written = readWrittenScores(portal);
   const stats = await results.readStats(portal.id);
@@ -349,6 +349,7 @@ async function buildReport(
     recomputes: stats.recomputes,
     apiCalls,
     apiCallsPerCompany: companies === 0 ? 0 : apiCalls / companies,
+    apiCallsByRoute,
     tasksCreated: tasks,
     statusChanges: stats.statusChanges,
     scenario,
@@ -420,6 +421,7 @@ function emptyReport(
     recomputes: 0,
     apiCalls: 0,
     apiCallsPerCompany: 0,
+    apiCallsByRoute: {},
     tasksCreated: 0,
     statusChanges: 0,
     scenario: { days: 0, changes: 0 },

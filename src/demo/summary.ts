@@ -17,6 +17,8 @@ export interface DemoReport {
   /** HubSpot API requests the app made, counted by the sandbox. */
   apiCalls: number;
   apiCallsPerCompany: number;
+  /** The same requests by route, e.g. `POST /crm/v3/objects/companies/batch/update`. */
+  apiCallsByRoute: Record<string, number>;
   tasksCreated: number;
   statusChanges: number;
   scenario: { days: number; changes: number };

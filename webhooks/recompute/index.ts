@@ -4,7 +4,7 @@ import { DEFAULT_WORKSPACE } from './config-source';
 import { planCompany, type CompanyPlan } from './plan';
 import { ALL_WRITTEN_PROPERTIES } from './properties';
 import { CallCounter, readCompanies } from './read';
-import type { StoredCompanyResult } from './store';
+import type { CachedRecordType, StoredCompanyResult } from './store';
 import { atRiskTaskText, isTaskOpen, taskDueAt } from './tasks';
 import type { RecomputeContext, RecomputeOutcome } from './types';
 import { writeCompanyUpdates } from './write';
@@ -18,10 +18,14 @@ export type * from './types';
 export const DEFAULT_OWNER_PROPERTY = 'hubspot_owner_id';
 
 /**
- * How long a feedback submission read from HubSpot is reused. Submissions do not change once
- * given, so the limit only bounds how long an edit made in HubSpot could go unseen.
+ * How long a cached record is reused. Feedback submissions do not change once given. A closed
+ * ticket that is reopened or reprioritised sends a webhook, and `resolveObjectRefs` then drops
+ * it from the cache. These limits only bound how long a change that sends no webhook goes unseen.
  */
-const FEEDBACK_CACHE_MS = 7 * 86_400_000;
+const CACHE_MAX_AGE_MS: Record<CachedRecordType, number> = {
+  feedback_submissions: 7 * 86_400_000,
+  tickets: 86_400_000,
+};
 
 /** Company properties the At-risk task needs, read besides the config's inputs and the app's own. */
 const TASK_PROPERTIES = ['name', 'notes_last_contacted'];
@@ -65,8 +69,9 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     [...ALL_WRITTEN_PROPERTIES, ownerProperty, ...TASK_PROPERTIES],
     calls,
     {
-      get: (ids) => ctx.store.cachedFeedback(ctx.portalId, ids, ctx.now, FEEDBACK_CACHE_MS),
-      put: (records) => ctx.store.cacheFeedback(ctx.portalId, records, ctx.now),
+      get: (type, ids) =>
+        ctx.store.cachedRecords(ctx.portalId, type, ids, ctx.now, CACHE_MAX_AGE_MS[type]),
+      put: (type, records) => ctx.store.cacheRecords(ctx.portalId, type, records, ctx.now),
     },
   );
 

@@ -1,4 +1,5 @@
 import type { CompanySnapshot, RequiredInputs } from '../../src/engine';
+import type { CachedRecordType } from './store';
 import type { CrmRecord, RecomputeClient } from './types';
 
 /** HubSpot's limits per request: batch reads take 100 ids, association batch reads 1,000. */
@@ -25,12 +26,12 @@ export interface ReadResult {
 }
 
 /**
- * Feedback submissions remembered between recomputes. A cached entry is used only when it has
- * every property requested.
+ * Records remembered between recomputes: feedback submissions, which do not change once given,
+ * and closed tickets. A cached entry is used only when it has every property requested.
  */
-export interface FeedbackCache {
-  get(ids: string[]): Promise<Map<string, Record<string, string | null>>>;
-  put(records: CrmRecord[]): Promise<void>;
+export interface RecordCache {
+  get(type: CachedRecordType, ids: string[]): Promise<Map<string, Record<string, string | null>>>;
+  put(type: CachedRecordType, records: CrmRecord[]): Promise<void>;
 }
 
 /** Counts the HubSpot helper calls made on behalf of one recompute. */
@@ -60,7 +61,7 @@ export async function readCompanies(
   inputs: RequiredInputs,
   extraProperties: string[],
   calls: CallCounter,
-  feedbackCache?: FeedbackCache,
+  cache?: RecordCache,
 ): Promise<ReadResult> {
   const properties = unique([...inputs.companyProperties, ...extraProperties]);
   const history = unique(inputs.historyProperties);
@@ -98,15 +99,18 @@ export async function readCompanies(
         unique([...ticketsByCompany.values()].flat()),
         inputs.tickets.properties,
         calls,
+        cache,
       )
     : new Map<string, CompanySnapshot['tickets'][number]>();
   const feedback = inputs.feedback
-    ? await readFeedback(
+    ? await readCached(
         client,
+        'feedback_submissions',
         unique([...feedbackByContact.values()].flat()),
         inputs.feedback.properties,
         calls,
-        feedbackCache,
+        cache,
+        () => true,
       )
     : new Map<string, CrmRecord>();
 
@@ -167,27 +171,37 @@ async function readRecords(
   return all;
 }
 
-async function readFeedback(
+/**
+ * Reads records, taking those the cache has and fetching the rest. Fetched records that pass
+ * `cacheable` are cached for the next recompute.
+ */
+async function readCached(
   client: RecomputeClient,
+  type: CachedRecordType,
   ids: string[],
   properties: string[],
   calls: CallCounter,
-  cache: FeedbackCache | undefined,
+  cache: RecordCache | undefined,
+  cacheable: (record: CrmRecord) => boolean,
 ): Promise<Map<string, CrmRecord>> {
   const all = new Map<string, CrmRecord>();
-  const cached = cache ? await cache.get(ids) : new Map<string, Record<string, string | null>>();
+  if (ids.length === 0) return all;
+  const cached = cache
+    ? await cache.get(type, ids)
+    : new Map<string, Record<string, string | null>>();
   for (const [id, values] of cached) {
     if (properties.every((name) => name in values)) all.set(id, { id, properties: values });
   }
   const fetched = await readRecords(
     client,
-    'feedback_submissions',
+    type,
     ids.filter((id) => !all.has(id)),
     properties,
     calls,
   );
   for (const [id, record] of fetched) all.set(id, record);
-  if (cache && fetched.size > 0) await cache.put([...fetched.values()]);
+  const toCache = [...fetched.values()].filter(cacheable);
+  if (cache && toCache.length > 0) await cache.put(type, toCache);
   return all;
 }
 
@@ -196,21 +210,26 @@ async function readTickets(
   ids: string[],
   properties: string[],
   calls: CallCounter,
+  cache: RecordCache | undefined,
 ): Promise<Map<string, CompanySnapshot['tickets'][number]>> {
   const tickets = new Map<string, CompanySnapshot['tickets'][number]>();
   if (ids.length === 0) return tickets;
-  const records = await readRecords(
+  // The gateway caches pipelines per portal, so this is one request per process at most.
+  const { closedStageIds } = await client.getTicketPipelines();
+  const isClosed = (record: CrmRecord): boolean =>
+    closedStageIds.has(record.properties.hs_pipeline_stage ?? '');
+  // Only closed tickets are cached: open ones change as support works on them.
+  const records = await readCached(
     client,
     'tickets',
     ids,
     [...properties, ...TICKET_STAGE_PROPERTIES],
     calls,
+    cache,
+    isClosed,
   );
-  // The gateway caches pipelines per portal, so this is one request per process at most.
-  const { closedStageIds } = await client.getTicketPipelines();
   for (const [id, record] of records) {
-    const stage = record.properties.hs_pipeline_stage ?? '';
-    tickets.set(id, { id, properties: record.properties, stageClosed: closedStageIds.has(stage) });
+    tickets.set(id, { id, properties: record.properties, stageClosed: isClosed(record) });
   }
   return tickets;
 }

@@ -481,6 +481,58 @@ describe('batch writes', () => {
   });
 });
 
+describe('record cache', () => {
+  test('closed tickets read once', async () => {
+    const fixture = await emptyPortal();
+    const id = createCompany(fixture, { ...HEALTHY, openTickets: 3 });
+    const [closed] = fixture.portal.associatedIds('companies', id, 'tickets');
+    fixture.portal.updateObject('tickets', closed!, { hs_pipeline_stage: '4' });
+    await fixture.recompute([id]);
+    sandbox.resetCounts();
+    fixture.portal.updateObject('companies', id, { usage_events_7d: '300' });
+    await fixture.recompute([id]);
+    const counts = sandbox.requestCountsByPortal(fixture.portal.id);
+    // The two open tickets are read again; the closed one and the feedback come from the cache.
+    expect(counts['POST /crm/v3/objects/tickets/batch/read']).toBe(1);
+    expect(counts['POST /crm/v3/objects/feedback_submissions/batch/read']).toBeUndefined();
+    const check = compareWithSandbox(
+      fixture.portal,
+      id,
+      DEFAULT_SCORE_CONFIG,
+      CLOSED_STAGES,
+      new Date(),
+    );
+    expect(check.mismatches).toEqual([]);
+  });
+
+  test('reopened ticket read fresh after its webhook', async () => {
+    const fixture = await emptyPortal();
+    const id = createCompany(fixture, { ...HEALTHY, openTickets: 1 });
+    const [ticketId] = fixture.portal.associatedIds('companies', id, 'tickets');
+    fixture.portal.updateObject('tickets', ticketId!, { hs_pipeline_stage: '4' });
+    await fixture.recompute([id]);
+    expect(property(fixture.portal, id, 'cs_health_drivers')).toContain('No open tickets');
+
+    fixture.portal.updateObject('tickets', ticketId!, { hs_pipeline_stage: '1', closed_date: '' });
+    // The ticket's propertyChange webhook becomes this ref, which resolves to the company.
+    const resolved = await resolveObjectRefs(
+      {
+        portalId: fixture.portal.id,
+        client: fixture.client,
+        store: fixture.store,
+        logger: fixture.logger,
+      },
+      [{ objectType: 'tickets', objectId: ticketId!, deleted: false }],
+    );
+    expect(resolved.companyIds).toEqual([id]);
+    const now = new Date();
+    await fixture.recompute(resolved.companyIds, 'webhook', now);
+    const check = compareWithSandbox(fixture.portal, id, DEFAULT_SCORE_CONFIG, CLOSED_STAGES, now);
+    expect(check.mismatches).toEqual([]);
+    expect(property(fixture.portal, id, 'cs_health_drivers')).not.toContain('No open tickets');
+  });
+});
+
 describe('resolveObjectRefs', () => {
   test('tickets and feedback to companies', async () => {
     const fixture = await emptyPortal();

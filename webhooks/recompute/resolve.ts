@@ -44,6 +44,10 @@ export async function resolveObjectRefs(
   }
 
   for (const [type, group] of byType) {
+    // A changed ticket or submission may be cached; the next recompute must read it fresh.
+    if (type === 'tickets' || type === 'feedback_submissions') {
+      await ctx.store.forgetRecords(ctx.portalId, type, unique(group.all));
+    }
     if (REVERSE_INDEXED.has(type)) {
       const known = await ctx.store.companiesForObjects(
         ctx.portalId,

@@ -36,6 +36,9 @@ export interface StoredCompanyResult {
 /** Object types whose changes reach companies through the reverse index. */
 export type ReverseIndexedType = 'tickets' | 'contacts' | 'feedback_submissions';
 
+/** Record types the recompute caches between runs. */
+export type CachedRecordType = 'tickets' | 'feedback_submissions';
+
 /** Counters kept per portal for the demo, the admin endpoint and the metrics. */
 export interface RecomputeStats {
   recomputes: number;
@@ -284,18 +287,19 @@ export class RecomputeStore {
   }
 
   /**
-   * Returns cached feedback submissions that are younger than `maxAgeMs`. Submissions are
-   * answers to surveys and do not change once given, so caching them saves most feedback reads.
+   * Returns cached records of `type` that were cached less than `maxAgeMs` before `now`. The
+   * recompute caches only records that rarely change (feedback submissions, closed tickets).
    */
-  async cachedFeedback(
+  async cachedRecords(
     portalId: number,
+    type: CachedRecordType,
     ids: string[],
     now: Date,
     maxAgeMs: number,
   ): Promise<Map<string, Record<string, string | null>>> {
     const found = new Map<string, Record<string, string | null>>();
     if (ids.length === 0) return found;
-    const values = await this.redis.hmget(this.key(portalId, 'feedback'), ...ids);
+    const values = await this.redis.hmget(this.key(portalId, `cache:${type}`), ...ids);
     values.forEach((raw, index) => {
       const id = ids[index];
       if (!raw || !id) return;
@@ -305,8 +309,9 @@ export class RecomputeStore {
     return found;
   }
 
-  async cacheFeedback(
+  async cacheRecords(
     portalId: number,
+    type: CachedRecordType,
     records: { id: string; properties: Record<string, string | null> }[],
     now: Date,
   ): Promise<void> {
@@ -315,11 +320,12 @@ export class RecomputeStore {
     for (const record of records) {
       fields.push(record.id, JSON.stringify({ at: now.getTime(), properties: record.properties }));
     }
-    await this.redis.hset(this.key(portalId, 'feedback'), ...fields);
+    await this.redis.hset(this.key(portalId, `cache:${type}`), ...fields);
   }
 
-  async forgetFeedback(portalId: number, ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.hdel(this.key(portalId, 'feedback'), ...ids);
+  /** Drops cached records, e.g. when a webhook says they changed or were deleted. */
+  async forgetRecords(portalId: number, type: CachedRecordType, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(this.key(portalId, `cache:${type}`), ...ids);
   }
 
   async addStats(portalId: number, delta: Partial<RecomputeStats>): Promise<void> {
