@@ -199,8 +199,10 @@ export function contactWindowOf(config: ScoreConfig): number {
 
 /**
  * Creates the At-risk task for each company that owes one, unless the task remembered for it is
- * still open. A task that fails to be created stays owed (`taskPending`) and is retried at the
- * company's next recompute, so a rate limit here never loses the task.
+ * still open. A task that fails to be created stays owed (`taskPending`, already stored) and is
+ * retried at the company's next recompute while the company stays At risk.
+ * NOTE: a create whose response is lost (timeout, dropped connection) may have made the task in
+ * HubSpot; the retry then makes a second one, because the first id was never seen.
  */
 async function createOwedTasks(
   ctx: RecomputeContext,

@@ -24,7 +24,7 @@ const REVERSE_INDEXED = new Set<RefObjectType>(['tickets', 'contacts', 'feedback
 /**
  * Finds the companies that changed tickets, contacts, deals and feedback submissions belong to.
  * Existing records are looked up with association batch reads (feedback through its contacts);
- * deleted ones, which HubSpot can no longer answer for, through the reverse index stored at
+ * deleted ones, which HubSpot no longer returns, through the reverse index stored at
  * each recompute. The reverse index is consulted for existing records too, so a company that
  * just lost the record is rescored as well.
  */
