@@ -11,11 +11,11 @@ export interface CompanyWindow {
 }
 
 /**
- * Lists every company matching `filters` in windows on `hs_object_id`: each search asks for the
+ * Lists every company matching `filters` in windows on `hs_object_id`. Each search requests the
  * first 200 companies with an id greater than the last one seen, sorted ascending. Search never
- * pages past 10,000 results (HubSpot answers 400), and `createdate` is not unique, so ids are the
- * only key that visits each company exactly once however large the portal is. No request carries
- * an `after` cursor.
+ * pages past 10,000 results (HubSpot responds 400), and `createdate` is not unique, so ids are
+ * the only key that visits each company exactly once however large the portal is. No request
+ * carries an `after` cursor.
  */
 export async function* listCompanyWindows(
   client: RecomputeClient,

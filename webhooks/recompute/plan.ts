@@ -48,9 +48,9 @@ export interface PlanInput {
 /**
  * Scores one company at `now` and works out the write. Workflows act on the status HubSpot
  * currently shows, so that status decides whether the status changed. The stored result is
- * used when HubSpot shows none. `cs_health_computed_at` is written together with any other change, or
- * alone when the last write is more than a day old, so the timestamp never causes a write on
- * every run but still shows the score was confirmed within the last day.
+ * used when HubSpot shows none. `cs_health_computed_at` is written with any other change, or alone
+ * when the last write is more than a day old. So the timestamp never causes a write on every run,
+ * and it still shows that the score was confirmed within the last day.
  */
 export function planCompany(input: PlanInput): CompanyPlan {
   const { read, previous, config, now } = input;

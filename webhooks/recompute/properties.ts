@@ -35,7 +35,7 @@ export const WRITTEN_PROPERTIES = {
 
 export const ALL_WRITTEN_PROPERTIES: string[] = Object.values(WRITTEN_PROPERTIES);
 
-/** How each written property is compared with the value HubSpot returns. */
+/** Written properties compared by numeric value or by instant, not as text. */
 const NUMBER_PROPERTIES = new Set<string>([
   WRITTEN_PROPERTIES.score,
   WRITTEN_PROPERTIES.change7d,
