@@ -112,6 +112,13 @@ export async function runDemo(
 
     const prefix = `csh-demo-${randomBytes(4).toString('hex')}`;
     const redis = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
+    // Ctrl-C also reaches the private redis-server, which may stop before this connection does.
+    let redisErrorShown = false;
+    redis.on('error', (error: Error) => {
+      if (redisErrorShown) return;
+      redisErrorShown = true;
+      print(`Redis connection error: ${error.message}`);
+    });
     cleanup.push('the Redis connection', async () => {
       redis.disconnect();
     });
