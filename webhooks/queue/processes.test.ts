@@ -1,0 +1,130 @@
+import type { Job } from 'bullmq';
+import { Queue } from 'bullmq';
+import type { PortalHandle } from '../../sandbox';
+import { installPortal } from '../../test/perf/common/install';
+import { startAppStack, type AppStack } from '../../test/perf/common/app-stack';
+import { RecomputeStore } from '../recompute/store';
+import type { RecomputeJobResult } from './processor';
+import { JOB, RECOMPUTE_QUEUE_NAME } from './queue';
+
+/**
+ * The web process and two worker processes, started with tsx as in production, on one private
+ * Redis and the sandbox. Three portals are installed at once; their backfills must be shared by
+ * both workers, never run two jobs of one portal at once, and stay inside HubSpot's limits.
+ */
+
+const PORTALS = 3;
+const COMPANIES = 25;
+
+let stack: AppStack;
+let portals: PortalHandle[];
+let queue: Queue;
+
+beforeAll(async () => {
+  // One job per worker at a time, so three portals' work cannot all land on one worker.
+  stack = await startAppStack({ workers: 2, env: { WORKER_CONCURRENCY: '1' } });
+  portals = [];
+  for (let i = 0; i < PORTALS; i += 1) {
+    portals.push(
+      await stack.sandbox.createPortal({
+        seed: 'ravenstack',
+        companies: COMPANIES,
+        randomSeed: i + 1,
+      }),
+    );
+  }
+  queue = new Queue(RECOMPUTE_QUEUE_NAME, {
+    connection: stack.redis,
+    prefix: `${stack.prefix}:bull`,
+  });
+  await Promise.all(portals.map((portal) => installPortal(stack.appUrl, portal.id)));
+
+  const results = new RecomputeStore(stack.redis, stack.prefix);
+  const started = Date.now();
+  for (;;) {
+    const stored = await Promise.all(portals.map((portal) => results.countStored(portal.id)));
+    if (stored.every((count) => count === COMPANIES)) break;
+    if (Date.now() - started > 120_000) {
+      throw new Error(
+        `backfills did not finish in 120 s: scored ${stored.join(', ')} of ${COMPANIES}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await queue?.close();
+  await stack?.stop();
+});
+
+async function recomputeJobs(): Promise<Job<{ portalId: number }, RecomputeJobResult>[]> {
+  const jobs = (await queue.getJobs(['completed'], 0, -1)) as Job<
+    { portalId: number },
+    RecomputeJobResult
+  >[];
+  return jobs.filter((job) => job.name === JOB.recompute && !job.returnvalue?.stale);
+}
+
+describe('two worker processes', () => {
+  test('both take jobs', async () => {
+    const workers = new Set((await recomputeJobs()).map((job) => job.processedBy));
+    expect(workers.size).toBe(2);
+    for (const name of workers) expect(name).toMatch(/^worker-/);
+  });
+
+  test('one job per portal at a time', async () => {
+    const jobs = await recomputeJobs();
+    for (const portal of portals) {
+      const own = jobs
+        .filter((job) => job.data.portalId === portal.id)
+        .sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0));
+      expect(own.length).toBeGreaterThanOrEqual(1);
+      for (let i = 1; i < own.length; i += 1) {
+        expect(own[i]?.processedOn ?? 0).toBeGreaterThanOrEqual(own[i - 1]?.finishedOn ?? Infinity);
+      }
+      const scored = own.reduce((sum, job) => sum + (job.returnvalue?.companies ?? 0), 0);
+      expect(scored).toBeGreaterThanOrEqual(COMPANIES);
+    }
+  });
+
+  test('metrics merge both workers without 429s', async () => {
+    const sum = (text: string, pattern: RegExp): number =>
+      [...text.matchAll(pattern)].map((match) => Number(match[1])).reduce((a, b) => a + b, 0);
+    // Workers publish their counts every 5 s, so the first scrape may predate the backfill.
+    let text = '';
+    const started = Date.now();
+    while (Date.now() - started < 15_000) {
+      const response = await fetch(`${stack.appUrl}/metrics`);
+      expect(response.status).toBe(200);
+      text = await response.text();
+      if (
+        sum(text, /^cs_health_recomputed_companies_total\{[^}]*\} (\d+)/gm) >=
+        PORTALS * COMPANIES
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(
+      sum(text, /^cs_health_recomputed_companies_total\{[^}]*\} (\d+)/gm),
+    ).toBeGreaterThanOrEqual(PORTALS * COMPANIES);
+    expect(
+      sum(text, /^cs_health_hubspot_requests_total\{[^}]*outcome="ok"[^}]*\} (\d+)/gm),
+    ).toBeGreaterThan(0);
+    expect(sum(text, /^cs_health_hubspot_requests_total\{[^}]*outcome="429"[^}]*\} (\d+)/gm)).toBe(
+      0,
+    );
+  });
+
+  test('readyz passes with live workers', async () => {
+    const response = await fetch(`${stack.appUrl}/readyz`);
+    expect(response.status).toBe(200);
+  });
+
+  test('SIGTERM stops a worker cleanly', async () => {
+    const worker = stack.workers[0];
+    if (!worker) throw new Error('the stack has no worker');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe('exit code 0');
+  });
+});
