@@ -13,5 +13,9 @@ export interface ConfigSource {
   ): Promise<ReferenceDistributions | undefined>;
 }
 
-/** The workspace every company is scored in until companies can be assigned to workspaces. */
+/**
+ * The workspace every company is scored in.
+ * TODO: assign companies to workspaces (for example by the owner's team); until then a config
+ * loaded for any other workspace is stored but never used by the recompute.
+ */
 export const DEFAULT_WORKSPACE = 'default';
