@@ -7,16 +7,19 @@ import { loadEnv, type Env } from '../../src/config/env';
 import { compareWithSandbox } from '../../src/demo/expected';
 import { DEFAULT_SCORE_CONFIG } from '../../src/engine';
 import { createLogger } from '../../src/log';
+import { buildCoreServices } from '../../src/main/services';
 import { startWeb, type WebProcess } from '../../src/main/web';
 import { startWorkerProcess, type WorkerProcess } from '../../src/main/worker';
 import { freePort } from '../../src/redis/local-server';
 import { installPortal } from '../../test/perf/common/install';
 import { testRedisUrl, uniquePrefix } from '../../test/setup/redis';
+import { ProgressStore } from '../backfill';
 import { RecomputeStore } from '../recompute/store';
 import { computeSignatureV3 } from '../intake/signature';
 import { DirtyMarks } from './marks';
 import type { RecomputeJobResult } from './processor';
 import { JOB } from './queue';
+import { processSweepTick, syncNightlySchedulers } from './schedules';
 
 /**
  * Webhook batches with duplicates, redeliveries and reordering, and changes that arrive while
@@ -308,3 +311,71 @@ describe('recompute while a company changes', () => {
     expectMatchesSandbox(target, stored?.computedAt ?? 0);
   });
 });
+
+describe('sweep scheduling', () => {
+  test('app schedulers are registered at start', async () => {
+    const schedulers = await worker.queue.queue.getJobSchedulers(0, -1);
+    const byKey = new Map(schedulers.map((scheduler) => [scheduler.key, scheduler]));
+    expect(byKey.get('canary')?.every).toBe(10_000);
+    expect(byKey.get('maintenance')?.every).toBe(30_000);
+    expect(byKey.get('incremental-sweep')?.every).toBe(env.INCREMENTAL_SWEEP_MINUTES * 60_000);
+  });
+
+  test('nightly sweep follows the portal time zone', async () => {
+    const core = await buildCoreServices(env, logger);
+    try {
+      await syncNightlySchedulers({
+        ...scheduleDeps(core),
+        nightlySweepHour: 3,
+      });
+      const schedulers = await worker.queue.queue.getJobSchedulers(0, -1);
+      const nightly = schedulers.find(
+        (scheduler) => scheduler.key === `nightly-sweep-${portal.id}`,
+      );
+      expect(nightly?.tz).toBe(portal.timeZone);
+      expect(nightly?.pattern).toBe('0 3 * * *');
+    } finally {
+      await core.redis.quit();
+    }
+  });
+
+  test('incremental tick sweeps every active portal', async () => {
+    const core = await buildCoreServices(env, logger);
+    try {
+      const since = Date.now();
+      const target = portal.listObjects('companies').map((company) => company.id)[3] as string;
+      const tick = await processSweepTick(scheduleDeps(core));
+      expect(tick.portals).toBe(1);
+      await waitFor(
+        async () =>
+          (await worker.queue.queue.getJobs(['completed'], 0, -1)).some(
+            (job) => job.name === JOB.sweep && (job.finishedOn ?? 0) >= since,
+          ),
+        30_000,
+        'the incremental sweep job',
+      );
+      await waitForDrain();
+      // The install backfill set the sweep's starting point, so this sweep searched and queued
+      // the companies modified since then, which includes every company the app wrote.
+      const stored = await results.getResult(portal.id, target);
+      expect(stored?.computedAt).toBeGreaterThanOrEqual(since);
+    } finally {
+      await core.redis.quit();
+    }
+  });
+});
+
+function scheduleDeps(core: Awaited<ReturnType<typeof buildCoreServices>>) {
+  return {
+    queue: worker.queue,
+    redis: core.redis,
+    prefix: env.REDIS_PREFIX,
+    gateway: core.gateway,
+    installations: core.installations,
+    store: results,
+    progress: new ProgressStore(redis, env.REDIS_PREFIX, results),
+    logger,
+    incrementalSweepMinutes: env.INCREMENTAL_SWEEP_MINUTES,
+    nightlySweepHour: env.NIGHTLY_SWEEP_HOUR,
+  };
+}
