@@ -1,13 +1,14 @@
-import { requiredInputs, type ScoreConfig } from '../../src/engine';
+import { requiredInputs, type ReferenceDistributions, type ScoreConfig } from '../../src/engine';
 import { HubSpotApiError } from '../../src/hubspot/errors';
+import type { Logger } from '../../src/log';
 import { DEFAULT_WORKSPACE } from './config-source';
 import { planCompany, type CompanyPlan } from './plan';
 import { ALL_WRITTEN_PROPERTIES } from './properties';
-import { CallCounter, readCompanies } from './read';
+import { CallCounter, readCompanies, type ReadResult } from './read';
 import type { CachedRecordType, StoredCompanyResult } from './store';
 import { atRiskTaskText, isTaskOpen, taskDueAt } from './tasks';
 import type { RecomputeContext, RecomputeOutcome } from './types';
-import { writeCompanyUpdates } from './write';
+import { writeCompanyUpdates, type WriteResult } from './write';
 
 export { resolveObjectRefs } from './resolve';
 export { RecomputeStore } from './store';
@@ -43,16 +44,7 @@ const TASK_PROPERTIES = ['name', 'notes_last_contacted'];
  * batch can safely run again, because unchanged values are never rewritten.
  */
 export async function recomputeCompanies(ctx: RecomputeContext): Promise<RecomputeOutcome> {
-  const outcome: RecomputeOutcome = {
-    computed: [],
-    written: [],
-    unchanged: [],
-    missing: [],
-    failed: [],
-    statusChanges: [],
-    tasksCreated: [],
-    apiCalls: 0,
-  };
+  const outcome = emptyOutcome();
   const companyIds = [...new Set(ctx.companyIds)];
   if (companyIds.length === 0) return outcome;
   const calls = new CallCounter();
@@ -74,46 +66,13 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
       put: (type, records) => ctx.store.cacheRecords(ctx.portalId, type, records, ctx.now),
     },
   );
-
   if (read.missing.length > 0) {
     await ctx.store.dropCompanies(ctx.portalId, read.missing);
     outcome.missing.push(...read.missing);
   }
 
   const stored = await ctx.store.getResults(ctx.portalId, [...read.companies.keys()]);
-  const plans: CompanyPlan[] = [];
-  for (const [companyId, company] of read.companies) {
-    try {
-      const previous = stored.get(companyId);
-      plans.push(
-        planCompany({
-          read: company,
-          ...(previous ? { previous } : {}),
-          config,
-          ...(reference ? { reference } : {}),
-          workspace,
-          now: ctx.now,
-          reason: ctx.reason,
-        }),
-      );
-      outcome.computed.push(companyId);
-    } catch (error) {
-      logger.error({ err: error, companyId }, 'scoring a company failed');
-      outcome.failed.push({
-        companyId,
-        message: error instanceof Error ? error.message : String(error),
-        category: 'SCORING_ERROR',
-      });
-    }
-  }
-  for (const plan of plans) {
-    if (plan.rejected.length > 0) {
-      logger.error(
-        { companyId: plan.companyId, rejected: plan.rejected },
-        'left values HubSpot would reject out of the company update',
-      );
-    }
-  }
+  const plans = planAll(ctx, read, stored, { config, reference, workspace }, outcome, logger);
 
   const toWrite = plans.filter((plan) => Object.keys(plan.changes).length > 0);
   const written = await writeCompanyUpdates(
@@ -122,27 +81,12 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     calls,
     logger,
   );
-  const landed = new Set(written.updated);
-  const writeFailed = new Set(written.failed.map((failure) => failure.companyId));
-  outcome.failed.push(...written.failed);
-
-  // A company whose write failed keeps its old stored result, so the next run computes the
-  // same change again instead of believing HubSpot already shows it.
-  const saved: StoredCompanyResult[] = [];
-  for (const plan of plans) {
-    if (writeFailed.has(plan.companyId)) continue;
-    const wrote = landed.has(plan.companyId);
-    if (wrote) {
-      plan.record.writtenAt = ctx.now.getTime();
-      outcome.written.push(plan.companyId);
-      if (plan.statusChanged && plan.shownStatus !== undefined)
-        outcome.statusChanges.push(plan.companyId);
-    } else {
-      outcome.unchanged.push(plan.companyId);
-    }
-    saved.push(plan.record);
-  }
-  await ctx.store.saveResults(ctx.portalId, saved, stored);
+  const writeFailed = settleWrites(ctx, plans, written, outcome);
+  await ctx.store.saveResults(
+    ctx.portalId,
+    plans.filter((plan) => !writeFailed.has(plan.companyId)).map((plan) => plan.record),
+    stored,
+  );
 
   const owed = plans.filter((plan) => plan.needsTask && !writeFailed.has(plan.companyId));
   if (owed.length > 0) {
@@ -154,18 +98,8 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     );
   }
 
-  if (outcome.failed.length > 0)
-    await ctx.store.recordFailures(ctx.portalId, outcome.failed, ctx.now);
   outcome.apiCalls = calls.count;
-  await ctx.store.addStats(ctx.portalId, {
-    recomputes: outcome.computed.length,
-    writes: outcome.written.length,
-    unchanged: outcome.unchanged.length,
-    failures: outcome.failed.length,
-    statusChanges: outcome.statusChanges.length,
-    tasksCreated: outcome.tasksCreated.length,
-    apiCalls: outcome.apiCalls,
-  });
+  await recordOutcome(ctx, outcome);
   logger.info(
     {
       companies: companyIds.length,
@@ -181,6 +115,111 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
   return outcome;
 }
 
+function emptyOutcome(): RecomputeOutcome {
+  return {
+    computed: [],
+    written: [],
+    unchanged: [],
+    missing: [],
+    failed: [],
+    statusChanges: [],
+    tasksCreated: [],
+    apiCalls: 0,
+  };
+}
+
+/** Scores every company read; a company the engine fails on is recorded as failed. */
+function planAll(
+  ctx: RecomputeContext,
+  read: ReadResult,
+  stored: Map<string, StoredCompanyResult>,
+  scoring: {
+    config: ScoreConfig;
+    reference: ReferenceDistributions | undefined;
+    workspace: string;
+  },
+  outcome: RecomputeOutcome,
+  logger: Logger,
+): CompanyPlan[] {
+  const plans: CompanyPlan[] = [];
+  for (const [companyId, company] of read.companies) {
+    try {
+      const previous = stored.get(companyId);
+      const plan = planCompany({
+        read: company,
+        ...(previous ? { previous } : {}),
+        config: scoring.config,
+        ...(scoring.reference ? { reference: scoring.reference } : {}),
+        workspace: scoring.workspace,
+        now: ctx.now,
+        reason: ctx.reason,
+      });
+      if (plan.rejected.length > 0) {
+        logger.error(
+          { companyId, rejected: plan.rejected },
+          'left values HubSpot would reject out of the company update',
+        );
+      }
+      plans.push(plan);
+      outcome.computed.push(companyId);
+    } catch (error) {
+      logger.error({ err: error, companyId }, 'scoring a company failed');
+      outcome.failed.push({
+        companyId,
+        message: error instanceof Error ? error.message : String(error),
+        category: 'SCORING_ERROR',
+      });
+    }
+  }
+  return plans;
+}
+
+/**
+ * Sorts the planned companies into written, unchanged and failed, and returns the failed ids.
+ * A company whose write failed keeps its old stored result, so the next run computes the same
+ * change again instead of believing HubSpot already shows it.
+ */
+function settleWrites(
+  ctx: RecomputeContext,
+  plans: CompanyPlan[],
+  written: WriteResult,
+  outcome: RecomputeOutcome,
+): Set<string> {
+  const landed = new Set(written.updated);
+  const writeFailed = new Set(written.failed.map((failure) => failure.companyId));
+  outcome.failed.push(...written.failed);
+  for (const plan of plans) {
+    if (writeFailed.has(plan.companyId)) continue;
+    if (!landed.has(plan.companyId)) {
+      outcome.unchanged.push(plan.companyId);
+      continue;
+    }
+    plan.record.writtenAt = ctx.now.getTime();
+    outcome.written.push(plan.companyId);
+    // A first status is not a change: nothing was shown before it.
+    if (plan.statusChanged && plan.shownStatus !== undefined) {
+      outcome.statusChanges.push(plan.companyId);
+    }
+  }
+  return writeFailed;
+}
+
+/** Records failures for the nightly sweep and adds the outcome to the portal's counters. */
+async function recordOutcome(ctx: RecomputeContext, outcome: RecomputeOutcome): Promise<void> {
+  if (outcome.failed.length > 0) {
+    await ctx.store.recordFailures(ctx.portalId, outcome.failed, ctx.now);
+  }
+  await ctx.store.addStats(ctx.portalId, {
+    recomputes: outcome.computed.length,
+    writes: outcome.written.length,
+    unchanged: outcome.unchanged.length,
+    failures: outcome.failed.length,
+    statusChanges: outcome.statusChanges.length,
+    tasksCreated: outcome.tasksCreated.length,
+    apiCalls: outcome.apiCalls,
+  });
+}
+
 /**
  * Reads the owner property from the config when it names one; HubSpot's owner otherwise.
  * TODO: the score config schema has no `taskOwnerProperty` field yet, so every workspace uses
@@ -189,12 +228,6 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
 export function ownerPropertyOf(config: ScoreConfig): string {
   const named = (config as { taskOwnerProperty?: unknown }).taskOwnerProperty;
   return typeof named === 'string' && named.length > 0 ? named : DEFAULT_OWNER_PROPERTY;
-}
-
-/** Reads the workspace's contact window in days; 30 when the config does not set one. */
-export function contactWindowOf(config: ScoreConfig): number {
-  const days = (config as { contactFrequencyDays?: unknown }).contactFrequencyDays;
-  return typeof days === 'number' && days > 0 ? days : 30;
 }
 
 /**
@@ -240,7 +273,7 @@ async function createOwedTasks(
           dueAt: taskDueAt(
             ctx.now,
             timeZone,
-            contactWindowOf(config),
+            config.contactFrequencyDays,
             lastContact && !Number.isNaN(lastContact.getTime()) ? lastContact : undefined,
           ),
           priority: 'HIGH',
