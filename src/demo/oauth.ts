@@ -112,6 +112,7 @@ export function approveFormSubmission(
     );
   const formTag = /<form\b[^>]*>/i.exec(form)?.[0] ?? '';
   const action = new URL(attribute(formTag, 'action') ?? pageUrl, pageUrl).toString();
+
   const fields = new URLSearchParams();
   for (const [input] of form.matchAll(/<input\b[^>]*>/gi)) {
     const name = attribute(input, 'name');
@@ -128,6 +129,7 @@ export function approveFormSubmission(
     const chosen = options.find((option) => /\sselected\b/i.test(option)) ?? options[0];
     if (chosen) fields.append(name, attribute(chosen, 'value') ?? '');
   }
+
   const buttons = [
     ...[...form.matchAll(/<button\b[^>]*>[\s\S]*?<\/button>/gi)].map((match) => match[0]),
     ...[...form.matchAll(/<input\b[^>]*>/gi)]

@@ -205,6 +205,7 @@ async function startApp(
     TOKEN_ENCRYPTION_KEYS: `demo:${randomBytes(32).toString('base64')}`,
     ADMIN_TOKEN: adminToken,
   };
+
   sandbox.setWebhookTarget(`${origin}/hubspot/webhooks`);
   const web = startAppProcess('web', 'src/main/web.ts', env, path.join(logDir, 'web.log'));
   const worker = startAppProcess(
@@ -216,9 +217,11 @@ async function startApp(
   context.processes.push(web, worker);
   cleanup.push('the web process', () => web.stop());
   cleanup.push('the worker process', () => worker.stop());
+
   await waitForHttpOk(`${origin}/healthz`, context.processes, 60_000);
   // /readyz turns 200 once a worker has consumed a canary job, so the worker is running too.
   await waitForHttpOk(`${origin}/readyz`, context.processes, 60_000);
+
   print(`App: web process at ${origin} and one worker process are ready (logs in ${logDir})`);
   urls['App:'] = origin;
   // The token is generated for this run only. The dashboard takes it as a Basic-auth password.

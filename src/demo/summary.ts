@@ -118,6 +118,7 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
   lines.push(
     `HubSpot API calls:         ${report.apiCalls} (${report.apiCallsPerCompany.toFixed(2)} per company)`,
   );
+
   const rate = report.rateLimit;
   lines.push(
     `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of HubSpot's ${rate.limit} per portal (${rate.headroom} to spare)`,
