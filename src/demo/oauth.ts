@@ -175,5 +175,15 @@ export async function installThroughOAuth(webOrigin: string): Promise<InstallRes
           .slice(0, 300),
     );
   }
+  if (!/installed/i.test(page)) {
+    throw new Error(
+      `the OAuth callback at ${redactQuery(done.url)} responded 200 but did not show the success page: ` +
+        page
+          .replace(/<[^>]*>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 300),
+    );
+  }
   return { finalUrl: redactQuery(done.url), page, steps };
 }
