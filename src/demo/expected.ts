@@ -107,14 +107,14 @@ export function compareWithSandbox(
   if (!snapshot) return { mismatches: [] };
   const expected = scoreCompany(snapshot, config, asOf, previous ? { previous } : {});
   const written = portal.getObject('companies', companyId)?.properties ?? {};
-  const wanted: Record<string, string> = {
+  const expectedValues: Record<string, string> = {
     cs_health_score: String(expected.score),
     cs_health_status: expected.status,
     cs_health_drivers: formatDrivers(expected.drivers),
     cs_health_coverage: String(expected.coverage),
   };
   const mismatches: ScoreMismatch[] = [];
-  for (const [property, value] of Object.entries(wanted)) {
+  for (const [property, value] of Object.entries(expectedValues)) {
     const have = written[property] ?? '';
     const same = NUMERIC.has(property)
       ? have !== '' && Math.abs(Number(have) - Number(value)) <= (TOLERANCE[property] ?? 0)

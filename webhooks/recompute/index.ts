@@ -234,8 +234,8 @@ export function ownerPropertyOf(config: ScoreConfig): string {
  * Creates the At-risk task for each company that owes one, unless the task remembered for it is
  * still open. A task that fails to be created stays owed (`taskPending`, already stored) and is
  * retried at the company's next recompute while the company stays At risk.
- * NOTE: a create whose response is lost (timeout, dropped connection) may have made the task in
- * HubSpot; the retry then makes a second one, because the first id was never seen.
+ * NOTE: a create whose response is lost (timeout, dropped connection) may still have made the
+ * task in HubSpot. Its id was never seen, so the retry makes a second task.
  */
 async function createOwedTasks(
   ctx: RecomputeContext,

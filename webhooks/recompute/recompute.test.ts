@@ -285,14 +285,14 @@ describe('recomputeCompanies', () => {
 
   test('deleted company is dropped', async () => {
     const fixture = await emptyPortal();
-    const kept = createCompany(fixture, HEALTHY);
-    const gone = createCompany(fixture, HEALTHY);
-    await fixture.recompute([kept, gone]);
-    fixture.portal.deleteObject('companies', gone);
-    const outcome = await fixture.recompute([kept, gone]);
-    expect(outcome.missing).toEqual([gone]);
-    expect(await fixture.store.getResult(fixture.portal.id, gone)).toBeUndefined();
-    expect(await fixture.store.getResult(fixture.portal.id, kept)).toBeDefined();
+    const keptId = createCompany(fixture, HEALTHY);
+    const deletedId = createCompany(fixture, HEALTHY);
+    await fixture.recompute([keptId, deletedId]);
+    fixture.portal.deleteObject('companies', deletedId);
+    const outcome = await fixture.recompute([keptId, deletedId]);
+    expect(outcome.missing).toEqual([deletedId]);
+    expect(await fixture.store.getResult(fixture.portal.id, deletedId)).toBeUndefined();
+    expect(await fixture.store.getResult(fixture.portal.id, keptId)).toBeDefined();
   });
 });
 
