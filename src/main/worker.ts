@@ -6,6 +6,7 @@ import { ConfigStore } from '../store/configs';
 import { ProgressStore } from '../../webhooks/backfill';
 import { startMetricsPublisher } from '../../webhooks/ops/metrics-share';
 import { connectRedis } from '../../webhooks/queue/connection';
+import { throttledErrorLog } from '../../webhooks/queue/log-throttle';
 import { RecomputeQueue } from '../../webhooks/queue/queue';
 import { startWorkers, type WorkerRuntime } from '../../webhooks/queue/runtime';
 import { recomputeCompanies, resolveObjectRefs } from '../../webhooks/recompute';
@@ -41,9 +42,7 @@ export async function startWorkerProcess(
   const prefix = env.REDIS_PREFIX;
   // BullMQ's blocking commands need their own connection, without a retry limit.
   const workerConnection = await connectRedis(env.REDIS_URL, 'worker');
-  workerConnection.on('error', (error) =>
-    logger.error({ err: error }, 'Redis connection error (worker)'),
-  );
+  workerConnection.on('error', throttledErrorLog(logger, 'Redis connection error (worker)'));
 
   const queue = new RecomputeQueue({ connection: core.redis, prefix, logger });
   const store = new RecomputeStore(core.redis, prefix);

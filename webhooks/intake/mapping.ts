@@ -31,7 +31,7 @@ const OBJECT_BY_TYPE_ID: Record<string, ObjectKind> = {
   '0-19': 'feedback_submissions',
 };
 
-/** Why an event leads to no work. Counted in metrics, never an error: HubSpot gets 200. */
+/** Reason an event led to no work. Counted in metrics, never an error: HubSpot gets 200. */
 export type IgnoreReason =
   | 'own_property'
   | 'unsupported_object'
@@ -169,8 +169,9 @@ function foldEvent(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefi
 }
 
 /**
- * A merge keeps one company: `newObjectId` when HubSpot created a new record, else the primary.
- * Every other id in the merge stops existing, so its marks and stored result are dropped.
+ * Folds a company merge. The merge keeps one company: `newObjectId` when HubSpot created a new
+ * record, else the primary. Every other id stops existing, so its marks and stored result are
+ * dropped.
  */
 function foldCompanyMerge(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefined {
   const survivor = event.newObjectId ?? event.primaryObjectId ?? event.objectId;

@@ -261,16 +261,16 @@ describe('webhook intake', () => {
       [...events, events[0]].map((event) => ({ ...event, attemptNumber: 1 })),
     );
     const started = Date.now();
-    const one = await request(h.app)
+    const firstDelivery = await request(h.app)
       .post('/hubspot/webhooks')
       .set(sign('/hubspot/webhooks', first))
       .send(first);
-    const two = await request(h.app)
+    const redelivery = await request(h.app)
       .post('/hubspot/webhooks')
       .set(sign('/hubspot/webhooks', retry))
       .send(retry);
-    expect(one.status).toBe(200);
-    expect(two.status).toBe(200);
+    expect(firstDelivery.status).toBe(200);
+    expect(redelivery.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await waitingCompanies(h)).sort()).toEqual(['42', '77']);
     expect(await recomputeJobs(h)).toBe(1);

@@ -17,13 +17,13 @@ export const WEBHOOK_PATH = '/hubspot/webhooks';
 /** Largest body accepted. 100 events with long property values stay far below it. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
-/** Intake answers 503 when Redis does not finish within this, well inside HubSpot's 5 s. */
+/** Intake responds 503 when Redis does not finish within this, well inside HubSpot's 5 s. */
 export const DEFAULT_REDIS_DEADLINE_MS = 1500;
 
 export interface WebhookIntakeDeps {
   /** `HUBSPOT_CLIENT_SECRET` and `PUBLIC_ORIGIN`, plus an optional clock for tests. */
   signature: RequestSignatureOptions;
-  /** Where marks go; `RecomputeQueue` satisfies it. */
+  /** The destination of the marks; `RecomputeQueue` satisfies it. */
   queue: { enqueue(batch: PortalMarks[]): Promise<unknown> };
   /** `InstallationStore` satisfies it. */
   installations: { status(portalId: number): Promise<InstallationStatus | undefined> };
@@ -33,7 +33,7 @@ export interface WebhookIntakeDeps {
 
 export interface WebhookIntake {
   router: Router;
-  /** Makes the route answer 503 from now on (HubSpot retries), for a graceful shutdown. */
+  /** Makes the route respond 503 from now on (HubSpot retries), for a graceful shutdown. */
   stop(): void;
 }
 
@@ -45,10 +45,13 @@ class DeadlineError extends Error {
  * Races `work` against a deadline. The work is not cancelled: a late mark still lands, which is
  * harmless because marks are idempotent and HubSpot redelivers the batch after the 503.
  */
-async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+async function withDeadline<T>(work: Promise<T>, ms: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new DeadlineError(`${operation} timed out after ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, deadline]);
@@ -63,8 +66,9 @@ function portalOutcome(status: InstallationStatus | undefined): string {
 }
 
 /**
- * `POST /hubspot/webhooks`: checks the v3 signature over the raw bytes, validates the batch,
- * maps events to per-portal marks and stores them in one Redis round trip, then answers 200.
+ * Builds `POST /hubspot/webhooks`: checks the v3 signature over the raw bytes, validates the
+ * batch, maps events to per-portal marks, stores the marks in one Redis pipeline (adding a
+ * portal's job when it has none) and responds 200.
  * No HubSpot call is made here; the worker reads the CRM's current state.
  *
  * Mount the router before any global body parser, because the signature is computed over the
@@ -76,7 +80,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   let stopped = false;
   const router = express.Router();
 
-  const answer = (res: Response, status: number, body: Record<string, unknown>): void => {
+  const respond = (res: Response, status: number, body: Record<string, unknown>): void => {
     webhookRequestsTotal.inc({ status: String(status) });
     res.status(status).json(body);
   };
@@ -88,14 +92,14 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       const stopTimer = webhookRequestDuration.startTimer();
       try {
         if (stopped) {
-          answer(res, 503, { status: 'error', message: 'shutting down, retry later' });
+          respond(res, 503, { status: 'error', message: 'shutting down, retry later' });
           return;
         }
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const check = checkRequestSignature(req, rawBody, deps.signature);
         if (!check.valid) {
           logger.warn({ reason: check.reason, url: req.originalUrl }, 'rejected a webhook request');
-          answer(res, 401, {
+          respond(res, 401, {
             status: 'error',
             message: `invalid request signature (${check.reason})`,
           });
@@ -104,15 +108,15 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
         const parsed = parseWebhookBatch(rawBody);
         if (!parsed.ok) {
           logger.warn({ problem: parsed.message }, 'rejected a malformed webhook batch');
-          answer(res, 400, { status: 'error', message: parsed.message });
+          respond(res, 400, { status: 'error', message: parsed.message });
           return;
         }
         const queued = await withDeadline(accept(parsed.events), deadlineMs, 'queueing the batch');
-        answer(res, 200, { status: 'ok', received: parsed.events.length, queued });
+        respond(res, 200, { status: 'ok', received: parsed.events.length, queued });
       } catch (error) {
         const timedOut = error instanceof DeadlineError;
-        logger.error({ err: error, timedOut }, 'could not queue a webhook batch; answered 503');
-        answer(res, 503, { status: 'error', message: 'queue unavailable, retry later' });
+        logger.error({ err: error, timedOut }, 'could not queue a webhook batch; responded 503');
+        respond(res, 503, { status: 'error', message: 'queue unavailable, retry later' });
       } finally {
         stopTimer();
       }

@@ -52,8 +52,8 @@ export const webhookBatchSchema = z
 export type ParsedBatch = { ok: true; events: WebhookEvent[] } | { ok: false; message: string };
 
 /**
- * Parses a raw webhook body. A failure names the first problems and where they are, so whoever
- * sent the batch can find the bad event.
+ * Parses a raw webhook body. A failure names the first problems and where they are, so the
+ * sender can find the bad event.
  */
 export function parseWebhookBatch(rawBody: Buffer): ParsedBatch {
   let json: unknown;

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-hubspot-signature-v3';
 export const TIMESTAMP_HEADER = 'x-hubspot-request-timestamp';
 
-/** HubSpot rejects requests older than 5 minutes, and so do we. */
+/** HubSpot's request-validation rules reject requests older than 5 minutes. */
 export const DEFAULT_MAX_AGE_MS = 5 * 60 * 1000;
 /** Clock skew accepted for a timestamp in the future (HubSpot's clock ahead of ours). */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 60 * 1000;

@@ -35,7 +35,8 @@ export function requireAdminToken(adminToken: string) {
     res.setHeader('WWW-Authenticate', 'Basic realm="CS Health admin", charset="UTF-8"');
     res.status(401).json({
       status: 'error',
-      message: 'admin token required: send Authorization: Bearer <ADMIN_TOKEN>',
+      message:
+        'missing or invalid admin token: send Authorization: Bearer <ADMIN_TOKEN>, or Basic auth with ADMIN_TOKEN as the password',
     });
   };
 }

@@ -1,17 +1,17 @@
 import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from '../../src/metrics';
 
-/** Webhook requests by HTTP status answered (200, 400, 401, 413, 503). */
+/** Webhook requests by the HTTP status of the response (200, 400, 401, 503). */
 export const webhookRequestsTotal = new Counter({
   name: 'cs_health_webhook_requests_total',
-  help: 'Webhook requests from HubSpot by HTTP status answered',
+  help: 'Webhook requests from HubSpot by the HTTP status of the response',
   labelNames: ['status'] as const,
   registers: [metricsRegistry],
 });
 
 export const webhookRequestDuration = new Histogram({
   name: 'cs_health_webhook_request_duration_seconds',
-  help: 'Time from receiving a webhook request to answering it',
+  help: 'Time from receiving a webhook request to sending the response',
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
   registers: [metricsRegistry],
 });
@@ -54,7 +54,7 @@ export const recomputeBatchDuration = new Histogram({
 /** Queue jobs by name and how the attempt ended. */
 export const queueJobsTotal = new Counter({
   name: 'cs_health_queue_jobs_total',
-  help: 'Queue job attempts by job name and outcome (completed, stale, delayed, retried, failed)',
+  help: 'Queue job attempts by job name and outcome (completed, stale, delayed, retried, failed, skipped)',
   labelNames: ['name', 'outcome'] as const,
   registers: [metricsRegistry],
 });

@@ -16,7 +16,7 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 export const DEFAULT_CANARY_MAX_AGE_MS = 4 * CANARY_INTERVAL_MS + 5_000;
 
 export interface OpsRouterDeps {
-  /** A connection with a `commandTimeout`, so probes answer even when Redis hangs. */
+  /** A connection with a `commandTimeout`, so probes respond even when Redis hangs. */
   redis: IORedis;
   prefix: string;
   queue: RecomputeQueue;
@@ -51,13 +51,13 @@ function dashboardSecurityPolicy(_req: Request, res: Response, next: NextFunctio
   next();
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+async function withTimeout<T>(work: Promise<T>, ms: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       work,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+        timer = setTimeout(() => reject(new Error(`${operation} timed out after ${ms} ms`)), ms);
       }),
     ]);
   } finally {
@@ -130,9 +130,9 @@ function queueGauges(deps: OpsRouterDeps): Registry {
 }
 
 /**
- * `/healthz` (the process is up), `/readyz` (Redis answers and a worker consumed a canary job
- * recently), `/metrics` (Prometheus text, merged across processes) and the BullMQ dashboard at
- * `/admin/queues` behind `ADMIN_TOKEN`.
+ * Builds `/healthz` (the process is up), `/readyz` (Redis responds to PING and a worker consumed
+ * a canary job recently), `/metrics` (Prometheus text, merged across processes) and the BullMQ
+ * dashboard at `/admin/queues` behind `ADMIN_TOKEN`.
  */
 export function createOpsRouter(deps: OpsRouterDeps): Router {
   const router = express.Router();

@@ -15,7 +15,7 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
       enableOfflineQueue: false,
       commandTimeout: WEB_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
-      // Keep reconnecting in the background; requests answer 503 meanwhile.
+      // Keep reconnecting in the background; requests get 503 meanwhile.
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
   }
@@ -24,7 +24,7 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
 
 /**
  * Opens a Redis connection for the role and waits until it is ready, so a web connection
- * without an offline queue never sees its first commands rejected. Rejects after `timeoutMs`
+ * without an offline queue does not get its first commands rejected. Rejects after `timeoutMs`
  * with the URL (without its password) in the message.
  */
 export async function connectRedis(
@@ -33,14 +33,15 @@ export async function connectRedis(
   timeoutMs = 10_000,
 ): Promise<IORedis> {
   const redis = new IORedis(url, { ...redisOptionsFor(role), lazyConnect: true });
-  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+  const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       redis.connect(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`Redis at ${shown} did not become ready within ${timeoutMs} ms`)),
+          () =>
+            reject(new Error(`Redis at ${safeUrl} did not become ready within ${timeoutMs} ms`)),
           timeoutMs,
         );
       }),

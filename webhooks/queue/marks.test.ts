@@ -1,12 +1,18 @@
 import type IORedis from 'ioredis';
 import { testRedis, uniquePrefix } from '../../test/setup/redis';
-import { DirtyMarks } from './marks';
+import { DirtyMarks, type ScheduleAction } from './marks';
 import type { PortalMarks } from './types';
 
 const PORTAL = 1234567;
 
 function marks(companies: string[], extra: Partial<PortalMarks> = {}): PortalMarks {
   return { portalId: PORTAL, companies, objectRefs: [], droppedCompanies: [], ...extra };
+}
+
+/** Returns the job an `add` action names; fails the test for any other action. */
+function added(action: ScheduleAction | undefined): { jobId: string; workClass: string } {
+  expect(action?.action).toBe('add');
+  return action?.action === 'add' ? action : { jobId: '', workClass: '' };
 }
 
 describe('dirty marks', () => {
@@ -23,25 +29,22 @@ describe('dirty marks', () => {
   });
 
   test('first mark names a job, later marks do not', async () => {
-    const [first] = await dirty.mark([marks(['42'])], 'webhook');
+    const first = added((await dirty.mark([marks(['42'])], 'webhook'))[0]);
     const [second] = await dirty.mark([marks(['42', '77'])], 'webhook');
-    expect(first?.action).toBe('add');
-    expect(first && 'workClass' in first ? first.workClass : undefined).toBe('hot');
+    expect(first.workClass).toBe('hot');
     expect(second?.action).toBe('none');
     const [depth] = await dirty.depths();
     expect(depth?.hot).toBe(2);
-    expect(depth?.jobId).toBe(first && 'jobId' in first ? first.jobId : 'missing');
+    expect(depth?.jobId).toBe(first.jobId);
   });
 
   test('job ids differ across runs', async () => {
-    const [first] = await dirty.mark([marks(['42'])], 'webhook');
-    const firstId = first && 'jobId' in first ? first.jobId : '';
+    const firstId = added((await dirty.mark([marks(['42'])], 'webhook'))[0]).jobId;
     expect(await dirty.begin(PORTAL, firstId)).toBe(true);
     await dirty.claimCompanies(PORTAL, firstId, 100);
     expect((await dirty.finish(PORTAL, firstId)).kind).toBe('done');
-    const [again] = await dirty.mark([marks(['42'])], 'webhook');
-    expect(again?.action).toBe('add');
-    expect(again && 'jobId' in again ? again.jobId : firstId).not.toBe(firstId);
+    const again = added((await dirty.mark([marks(['42'])], 'webhook'))[0]);
+    expect(again.jobId).not.toBe(firstId);
   });
 
   test('a stale job claims nothing', async () => {
@@ -53,8 +56,7 @@ describe('dirty marks', () => {
   });
 
   test('mark during a run gives exactly one follow-up', async () => {
-    const [first] = await dirty.mark([marks(['42'])], 'webhook');
-    const jobId = first && 'jobId' in first ? first.jobId : '';
+    const jobId = added((await dirty.mark([marks(['42'])], 'webhook'))[0]).jobId;
     await dirty.begin(PORTAL, jobId);
     const claimed = await dirty.claimCompanies(PORTAL, jobId, 100);
     expect(claimed).toEqual([{ companyId: '42', reason: 'webhook' }]);
@@ -97,9 +99,8 @@ describe('dirty marks', () => {
   });
 
   test('backfill-only work is queued as cold', async () => {
-    const [action] = await dirty.mark([marks(['1', '2'])], 'backfill');
-    expect(action?.action).toBe('add');
-    expect(action && 'workClass' in action ? action.workClass : undefined).toBe('cold');
+    const action = added((await dirty.mark([marks(['1', '2'])], 'backfill'))[0]);
+    expect(action.workClass).toBe('cold');
   });
 
   test('drops remove marks and are claimed once', async () => {
@@ -131,12 +132,9 @@ describe('dirty marks', () => {
   });
 
   test('refs alone name a hot job', async () => {
-    const [action] = await dirty.mark(
-      [marks([], { objectRefs: [{ objectType: 'tickets', objectId: '900', deleted: false }] })],
-      'webhook',
-    );
-    expect(action?.action).toBe('add');
-    expect(action && 'workClass' in action ? action.workClass : undefined).toBe('hot');
+    const refs = [{ objectType: 'tickets' as const, objectId: '900', deleted: false }];
+    const action = added((await dirty.mark([marks([], { objectRefs: refs })], 'webhook'))[0]);
+    expect(action.workClass).toBe('hot');
   });
 
   test('a retried job gets its claims back', async () => {

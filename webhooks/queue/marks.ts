@@ -18,7 +18,7 @@ import type { MarkReason, ObjectRef, PortalMarks, RefObjectType } from './types'
 /** Priority class of a portal's recompute job: webhook work runs ahead of backfill work. */
 export type WorkClass = 'hot' | 'cold';
 
-/** What the caller of a mark must do with BullMQ afterwards. */
+/** The BullMQ step a mark leaves to its caller. */
 export type ScheduleAction =
   | { action: 'add'; portalId: number; jobId: string; workClass: WorkClass }
   | { action: 'upgrade'; portalId: number; jobId: string; workClass: 'hot' }
@@ -33,7 +33,7 @@ export interface ClaimedCompany {
   reason: MarkReason;
 }
 
-/** Ids per Lua call; keeps each call short so Redis never blocks long on a large sweep. */
+/** Ids per Lua call, so a large sweep does not block Redis with one long script. */
 const MARK_CHUNK = 1000;
 
 const REF_TYPES = new Set<RefObjectType>(['contacts', 'deals', 'tickets', 'feedback_submissions']);

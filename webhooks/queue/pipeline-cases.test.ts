@@ -22,9 +22,9 @@ import { JOB } from './queue';
 import { processSweepTick, syncNightlySchedulers } from './schedules';
 
 /**
- * Webhook batches with duplicates, redeliveries and reordering, and changes that arrive while
- * a company is being computed, run through the whole app: the sandbox portal, the web process
- * (intake) and the worker process (queue runtime and the real recompute), both in this process.
+ * Runs webhook batches with duplicates, redeliveries and reordering, and changes that arrive
+ * while a company is being computed, through the whole app. The sandbox portal, the web process
+ * (intake) and the worker process (queue runtime and the real recompute) all run in this process.
  */
 
 const COMPANIES = 8;
@@ -286,7 +286,7 @@ describe('recompute while a company changes', () => {
     );
     await waitForDrain();
 
-    // Slow every API answer, so the job is still running when the ticket closes.
+    // Slow every API response, so the job is still running when the ticket closes.
     sandbox.setFaults({ latencyMs: 300 }, portal.id);
     const since = Date.now();
     const readsBefore = sandbox.requestCountsByPortal(portal.id)[TICKET_READS] ?? 0;

@@ -8,9 +8,9 @@ import type { RecomputeJobResult } from './processor';
 import { JOB, RECOMPUTE_QUEUE_NAME } from './queue';
 
 /**
- * The web process and two worker processes, started with tsx as in production, on one private
- * Redis and the sandbox. Three portals are installed at once; their backfills must be shared by
- * both workers, never run two jobs of one portal at once, and stay inside HubSpot's limits.
+ * Starts the web process and two worker processes with tsx, as in production, on one private
+ * Redis and the sandbox, then installs three portals at once. Both workers must share the
+ * backfills, no portal may have two jobs running at once, and no request may get a 429.
  */
 
 const PORTALS = 3;

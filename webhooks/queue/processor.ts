@@ -205,15 +205,15 @@ async function runRecompute(
 }
 
 /**
- * Gives the worker slot back until `waitMs` has passed: claims return to the dirty sets, the
- * job's priority follows the work now waiting, and BullMQ holds the job in its delayed set.
+ * Gives the worker slot back until `waitMs` has passed. Claims return to the dirty sets, the
+ * job's priority follows the work now waiting, and BullMQ keeps the job in its delayed set.
  */
 async function delayJob(
   job: Job<RecomputeJobData>,
   token: string | undefined,
   deps: RecomputeProcessorDeps,
   waitMs: number,
-  why: string,
+  reason: string,
 ): Promise<never> {
   const { portalId } = job.data;
   const workClass = await deps.queue.marks.suspend(portalId, job.id as string);
@@ -222,7 +222,7 @@ async function delayJob(
   rateLimitDelaysTotal.inc({ name: JOB.recompute });
   queueJobsTotal.inc({ name: JOB.recompute, outcome: 'delayed' });
   await job.moveToDelayed(Date.now() + waitMs, token);
-  throw new DelayedError(`portal ${portalId}: ${why}, delayed ${waitMs} ms`);
+  throw new DelayedError(`portal ${portalId}: ${reason}, delayed ${waitMs} ms`);
 }
 
 async function handleJobError(

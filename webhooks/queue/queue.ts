@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type IORedis from 'ioredis';
 import type { Logger } from '../../src/log';
+import { throttledErrorLog } from './log-throttle';
 import { DirtyMarks, type ScheduleAction, type WorkClass } from './marks';
 import type { MarkReason, PortalMarks } from './types';
 
@@ -12,7 +13,7 @@ export const JOB = {
   recompute: 'recompute',
   /** Runs one sweep of one portal: data `{ portalId, kind }`. */
   sweep: 'sweep',
-  /** Repeatable: adds a `sweep` job for every active portal whose sweep is due. */
+  /** Repeatable: adds an incremental `sweep` job for every active portal. */
   sweepTick: 'sweep-tick',
   /** Repeatable: proves a worker consumes jobs, for `/readyz`. */
   canary: 'canary',
@@ -107,12 +108,13 @@ export class RecomputeQueue {
       prefix: `${options.prefix}:bull`,
       defaultJobOptions: { ...defaultJobOptions(options.retention), ...options.jobOptions },
     });
-    this.queue.on('error', (error) => {
-      this.logger.error({ err: error }, 'recompute queue connection error');
-    });
+    this.queue.on('error', throttledErrorLog(this.logger, 'recompute queue connection error'));
   }
 
-  /** Marks webhook work for several portals: one Redis round trip, plus one per job to add. */
+  /**
+   * Marks webhook work for several portals: one Redis round trip for the marks, then one to add
+   * the jobs that portals without a job need.
+   */
   async enqueue(batch: PortalMarks[], reason: MarkReason = 'webhook'): Promise<ScheduleAction[]> {
     const actions = await this.marks.mark(batch, reason);
     await this.apply(actions);

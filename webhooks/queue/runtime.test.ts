@@ -212,9 +212,9 @@ describe('queue runtime', () => {
 
   test('mark during a recompute gives one follow-up after it', async () => {
     h = await harness();
-    const held = gate();
+    const firstCall = gate();
     h.behaviour = async (_ctx, index) => {
-      if (index === 0) await held.promise;
+      if (index === 0) await firstCall.promise;
     };
     await h.queue.markCompanies(A, ['42'], 'webhook');
     await h.start();
@@ -224,7 +224,7 @@ describe('queue runtime', () => {
     // The follow-up must not start while the first call is running.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(h.calls).toHaveLength(1);
-    held.open();
+    firstCall.open();
     await h.idle();
     expect(h.calls).toHaveLength(2);
     expect(h.calls[1]?.companyIds).toEqual(['42']);
@@ -436,9 +436,9 @@ describe('queue runtime', () => {
 
   test('forced close hands the job to another worker', async () => {
     h = await harness();
-    const held = gate();
+    const firstCall = gate();
     h.behaviour = async (_ctx, index) => {
-      if (index === 0) await held.promise;
+      if (index === 0) await firstCall.promise;
     };
     await h.queue.markCompanies(A, ['42'], 'webhook');
     const first = await h.start();
@@ -448,7 +448,7 @@ describe('queue runtime', () => {
     h.runtimes = h.runtimes.filter((runtime) => runtime !== first);
     await h.start();
     await h.idle();
-    held.open();
+    firstCall.open();
     expect(h.calls.map((call) => call.companyIds)).toEqual([['42'], ['42']]);
     expect(await h.queue.queue.getJobCountByTypes('completed')).toBe(1);
   });

@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
 import { processRecomputeJob, settleFailedJob, type RecomputeProcessorDeps } from './processor';
+import { throttledErrorLog } from './log-throttle';
 import { JOB, RECOMPUTE_QUEUE_NAME, type RecomputeJobData, type SweepJobData } from './queue';
 import {
   processCanaryJob,
@@ -93,9 +94,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     if (!job) return;
     void onFailed(job, error);
   });
-  worker.on('error', (error) => {
-    logger.error({ err: error }, 'worker error');
-  });
+  worker.on('error', throttledErrorLog(logger, 'worker error'));
 
   async function onFailed(job: AnyJob, error: Error): Promise<void> {
     try {
@@ -108,7 +107,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
       const { portalId } = job.data as RecomputeJobData;
       await settleFailedJob(portalId, job.id as string, error.message, deps);
     } catch (settleError) {
-      // Maintenance settles the job later (LOST_JOB_GRACE_MS), so nothing is lost here.
+      // Maintenance repairs the portal after LOST_JOB_GRACE_MS and puts the claims back to wait.
       logger.error({ err: settleError, jobId: job.id }, 'settling a failed recompute job failed');
     }
   }

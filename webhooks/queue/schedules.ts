@@ -216,8 +216,8 @@ export async function syncNightlySchedulers(deps: ScheduleDeps): Promise<void> {
 /**
  * Repairs portals whose recompute job is gone while the flag still names it: the process that
  * set the flag died before adding the job, or the job was removed from the dashboard. Claims go
- * back to wait and a new job is added. A job that failed for good is settled by the worker's
- * `failed` event; maintenance only repairs it when that did not happen within the grace time.
+ * back to wait and a new job is added. The worker's `failed` event settles a job that failed for
+ * good, so maintenance repairs such a job only when that did not happen within the grace time.
  */
 export async function repairLostJobs(
   deps: Pick<ScheduleDeps, 'queue' | 'logger'>,

@@ -18,9 +18,9 @@
  *  13 failedRefs   HASH 'type/id' -> 'd' | 'c', refs of jobs that failed for good
  * ARGV[1] is always the portal id and ARGV[2] the current epoch ms.
  *
- * The `sched` hash is the portal's "scheduled" flag. Whoever creates it adds the BullMQ job it
- * names; only the job it names may claim work, and when that job finishes it either names a
- * follow-up job or deletes the flag, in the same step that checks for waiting work.
+ * The `sched` hash is the portal's "scheduled" flag. The caller that creates it adds the BullMQ
+ * job it names, and only that job may claim work. When the job finishes, the same step that
+ * checks for waiting work either names a follow-up job or deletes the flag.
  */
 export const KEY_NAMES = [
   'hot',
@@ -254,7 +254,7 @@ return {'ok', kind}
  * Ends job ARGV[3] that failed for good. Claimed companies are returned, so the caller can record
  * them for the nightly sweep, and claimed refs move to failedRefs, which the nightly sweep puts
  * back. Claimed drops are discarded rather than put back, because a failing drop would otherwise
- * run again at once, forever; a leftover result is dropped later, when a recompute finds the
+ * run again at once, forever. A leftover result is dropped later, when a recompute finds the
  * company missing in HubSpot. Then hands off. Returns {'next'|'done', ..., '|', company...} or
  * {'stale'}.
  */

@@ -12,10 +12,10 @@ export interface ObjectRef {
   deleted: boolean;
 }
 
-/** Why a company waits for a recompute; webhook work runs ahead of backfill and sweep work. */
+/** Reason a company waits for a recompute; webhook work runs ahead of backfill and sweep work. */
 export type MarkReason = 'webhook' | 'backfill' | 'sweep';
 
-/** Everything one webhook batch (or a sweep) asks of one portal. */
+/** The work one webhook batch (or a sweep) requests for one portal. */
 export interface PortalMarks {
   portalId: number;
   /** Companies to recompute. */
