@@ -200,6 +200,13 @@ export const scoreConfigSchema = z
         .min(1, { error: 'must be from 1 to 365 days' })
         .max(365, { error: 'must be from 1 to 365 days' })
         .default(30),
+      // The company property naming the CSM who gets the At-risk task.
+      taskOwnerProperty: z
+        .string()
+        .regex(/^[a-z0-9_]{1,100}$/, {
+          error: 'must be a HubSpot property name (lowercase letters, digits, "_")',
+        })
+        .default('hubspot_owner_id'),
       status: statusSchema,
       metrics: z.array(metricSchema, { error: 'must be a list of metrics' }),
     },

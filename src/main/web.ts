@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log';
 import { startDefaultMetrics } from '../metrics';
 import { ConfigStore } from '../store/configs';
 import { ProgressStore } from '../../webhooks/backfill';
+import { scoringAdminRouter } from '../../webhooks/backfill/routes';
 import { createWebhookIntake } from '../../webhooks/intake/router';
 import { createOpsRouter } from '../../webhooks/ops/router';
 import { RecomputeQueue } from '../../webhooks/queue/queue';
@@ -44,13 +45,14 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
     installations: core.installations,
     logger,
   });
+  const progress = new ProgressStore(core.redis, prefix, results);
   const cards = cardsRouter({
     publicOrigin: env.PUBLIC_ORIGIN,
     clientSecret: env.HUBSPOT_CLIENT_SECRET,
     redis: fastRedis,
     installations: core.installations,
     results,
-    progress: new ProgressStore(core.redis, prefix, results),
+    progress,
     queue,
     logger,
   });
@@ -79,7 +81,10 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
       },
       { path: '/cards', router: cards },
     ],
-    adminRouters: [configAdminRouter({ store: new ConfigStore(core.redis, prefix), logger })],
+    adminRouters: [
+      configAdminRouter({ store: new ConfigStore(core.redis, prefix), logger }),
+      scoringAdminRouter({ progress, results, logger }),
+    ],
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -220,14 +220,9 @@ async function recordOutcome(ctx: RecomputeContext, outcome: RecomputeOutcome): 
   });
 }
 
-/**
- * Reads the owner property from the config when it names one; HubSpot's owner otherwise.
- * TODO: the score config schema has no `taskOwnerProperty` field yet, so every workspace uses
- * `hubspot_owner_id` until the schema gains one.
- */
+/** Returns the company property that names the At-risk task's owner in this workspace. */
 export function ownerPropertyOf(config: ScoreConfig): string {
-  const named = (config as { taskOwnerProperty?: unknown }).taskOwnerProperty;
-  return typeof named === 'string' && named.length > 0 ? named : DEFAULT_OWNER_PROPERTY;
+  return config.taskOwnerProperty || DEFAULT_OWNER_PROPERTY;
 }
 
 /**
