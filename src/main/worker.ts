@@ -44,6 +44,9 @@ export async function startWorkerProcess(
   const workerConnection = await connectRedis(env.REDIS_URL, 'worker');
   workerConnection.on('error', throttledErrorLog(logger, 'Redis connection error (worker)'));
 
+  // TODO: a batch that runs out of budget midway waits in the gateway's limiter (up to its 30 s
+  // default) while holding the worker slot; a short limiter wait for worker calls, which
+  // buildCoreServices does not offer yet, would delay the job instead.
   const queue = new RecomputeQueue({ connection: core.redis, prefix, logger });
   const store = new RecomputeStore(core.redis, prefix);
   const concurrency = options.concurrency ?? env.WORKER_CONCURRENCY;

@@ -173,6 +173,8 @@ function foldEvent(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefi
  * record, else the primary. Every other id stops existing, so its marks and stored result are
  * dropped.
  */
+// NOTE: HubSpot lists the merge fields without saying when `newObjectId` differs from the
+// primary, so both cases are handled.
 function foldCompanyMerge(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefined {
   const survivor = event.newObjectId ?? event.primaryObjectId ?? event.objectId;
   if (survivor === undefined) return 'missing_object_id';

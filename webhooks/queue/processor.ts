@@ -117,6 +117,8 @@ export async function processRecomputeJob(
     return { ...result, stale: true };
   }
 
+  // NOTE: tryAcquire takes a real slot when it grants one, so each job spends one request of the
+  // portal's budget on this check, on top of the recompute's own reads and writes.
   const wait = await deps.limiter.tryAcquire(portalId, 'general');
   if (wait > 0) return delayJob(job, token, deps, wait, 'rate-limit budget spent');
 
