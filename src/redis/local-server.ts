@@ -103,8 +103,14 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     '--logfile',
     path.join(dir, 'redis.log'),
   ];
-  const child = spawn(binary, args, { stdio: 'ignore', detached: false });
+  // Its own process group, so Ctrl-C in a terminal reaches the demo first and the demo stops
+  // Redis last, after the processes that use it. The exit hook covers every other way out.
+  const child = spawn(binary, args, { stdio: 'ignore', detached: true });
   child.unref();
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
   await waitForPort(port, 10_000);
   const pid = child.pid ?? -1;
   return {
@@ -113,6 +119,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     dir,
     pid,
     async stop() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
