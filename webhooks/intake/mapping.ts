@@ -171,10 +171,9 @@ function foldEvent(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefi
 /**
  * Folds a company merge. The merge keeps one company: `newObjectId` when HubSpot created a new
  * record, else the primary. Every other id stops existing, so its marks and stored result are
- * dropped.
+ * dropped. NOTE: HubSpot lists the merge fields without saying when `newObjectId` differs from
+ * the primary, so both cases are handled.
  */
-// NOTE: HubSpot lists the merge fields without saying when `newObjectId` differs from the
-// primary, so both cases are handled.
 function foldCompanyMerge(fold: PortalFold, event: WebhookEvent): IgnoreReason | undefined {
   const survivor = event.newObjectId ?? event.primaryObjectId ?? event.objectId;
   if (survivor === undefined) return 'missing_object_id';
