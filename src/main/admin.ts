@@ -183,6 +183,13 @@ function requirePortal(portalId: number | undefined, command: string): number {
 }
 
 async function main(): Promise<void> {
+  const first = process.argv[2];
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    // Help needs no environment, so a new user can read it before configuring anything.
+    console.log(USAGE);
+    process.exitCode = first === undefined ? 2 : 0;
+    return;
+  }
   let env: Env;
   try {
     env = loadEnv();
