@@ -11,12 +11,12 @@ import { buildCoreServices } from '../../src/main/services';
 import { startWeb, type WebProcess } from '../../src/main/web';
 import { startWorkerProcess, type WorkerProcess } from '../../src/main/worker';
 import { freePort } from '../../src/redis/local-server';
-import { installPortal } from '../../test/perf/common/install';
 import { testRedisUrl, uniquePrefix } from '../../test/setup/redis';
 import { ProgressStore } from '../backfill';
 import { RecomputeStore } from '../recompute/store';
 import { computeSignatureV3 } from '../intake/signature';
 import { DirtyMarks } from './marks';
+import { installSandboxPortal } from './test-support/install';
 import type { RecomputeJobResult } from './processor';
 import { JOB } from './queue';
 import { processSweepTick, syncNightlySchedulers } from './schedules';
@@ -140,7 +140,7 @@ beforeAll(async () => {
   marks = new DirtyMarks(redis, env.REDIS_PREFIX);
   results = new RecomputeStore(redis, env.REDIS_PREFIX);
   sandbox.setWebhookTarget(`${origin}/hubspot/webhooks`);
-  await installPortal(origin, portal.id);
+  await installSandboxPortal(origin, portal.id);
   await waitFor(
     async () => (await results.countStored(portal.id)) === COMPANIES,
     90_000,

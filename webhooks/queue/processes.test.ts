@@ -1,14 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Job } from 'bullmq';
 import { Queue } from 'bullmq';
-import type { PortalHandle } from '../../sandbox';
-import { installPortal } from '../../test/perf/common/install';
-import { startAppStack, type AppStack } from '../../test/perf/common/app-stack';
+import type IORedis from 'ioredis';
+import { startSandbox, type PortalHandle, type Sandbox } from '../../sandbox';
+import { startAppProcess, waitForHttpOk, type AppProcess } from '../../src/demo/processes';
+import { freePort } from '../../src/redis/local-server';
+import { testRedis, testRedisUrl, uniquePrefix } from '../../test/setup/redis';
 import { RecomputeStore } from '../recompute/store';
 import type { RecomputeJobResult } from './processor';
 import { JOB, RECOMPUTE_QUEUE_NAME } from './queue';
+import { installSandboxPortal } from './test-support/install';
 
 /**
- * Starts the web process and two worker processes with tsx, as in production, on one private
+ * Starts the web process and two worker processes with tsx, as in production, on the test
  * Redis and the sandbox, then installs three portals at once. Both workers must share the
  * backfills, no portal may have two jobs running at once, and no request may get a 429.
  */
@@ -16,30 +23,63 @@ import { JOB, RECOMPUTE_QUEUE_NAME } from './queue';
 const PORTALS = 3;
 const COMPANIES = 25;
 
-let stack: AppStack;
+let sandbox: Sandbox;
+let redis: IORedis;
+let prefix: string;
+let appUrl: string;
+let logDir: string;
+let web: AppProcess;
+let workers: AppProcess[];
 let portals: PortalHandle[];
 let queue: Queue;
 
 beforeAll(async () => {
-  // One job per worker at a time, so three portals' work cannot all land on one worker.
-  stack = await startAppStack({ workers: 2, env: { WORKER_CONCURRENCY: '1' } });
+  sandbox = await startSandbox({ logger: false });
   portals = [];
   for (let i = 0; i < PORTALS; i += 1) {
     portals.push(
-      await stack.sandbox.createPortal({
-        seed: 'ravenstack',
-        companies: COMPANIES,
-        randomSeed: i + 1,
-      }),
+      await sandbox.createPortal({ seed: 'ravenstack', companies: COMPANIES, randomSeed: i + 1 }),
     );
   }
-  queue = new Queue(RECOMPUTE_QUEUE_NAME, {
-    connection: stack.redis,
-    prefix: `${stack.prefix}:bull`,
-  });
-  await Promise.all(portals.map((portal) => installPortal(stack.appUrl, portal.id)));
+  const port = await freePort();
+  appUrl = `http://127.0.0.1:${port}`;
+  prefix = uniquePrefix('processes');
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    PUBLIC_ORIGIN: appUrl,
+    HUBSPOT_CLIENT_ID: sandbox.app.clientId,
+    HUBSPOT_CLIENT_SECRET: sandbox.app.clientSecret,
+    HUBSPOT_APP_ID: String(sandbox.app.appId),
+    HUBSPOT_API_BASE: sandbox.baseUrl,
+    HUBSPOT_AUTHORIZE_URL: sandbox.authorizeUrl,
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: prefix,
+    TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    // One job per worker at a time, so three portals' work cannot all land on one worker.
+    WORKER_CONCURRENCY: '1',
+  };
+  logDir = mkdtempSync(path.join(os.tmpdir(), 'cs-health-processes-'));
+  web = startAppProcess('web', 'src/main/web.ts', env, path.join(logDir, 'web.log'));
+  workers = [1, 2].map((index) =>
+    startAppProcess(
+      `worker-${index}`,
+      'src/main/worker.ts',
+      env,
+      path.join(logDir, `worker-${index}.log`),
+    ),
+  );
+  await waitForHttpOk(`${appUrl}/readyz`, [web, ...workers], 90_000);
+  sandbox.setWebhookTarget(`${appUrl}/hubspot/webhooks`);
 
-  const results = new RecomputeStore(stack.redis, stack.prefix);
+  redis = testRedis();
+  queue = new Queue(RECOMPUTE_QUEUE_NAME, { connection: redis, prefix: `${prefix}:bull` });
+  await Promise.all(portals.map((portal) => installSandboxPortal(appUrl, portal.id)));
+
+  const results = new RecomputeStore(redis, prefix);
   const started = Date.now();
   for (;;) {
     const stored = await Promise.all(portals.map((portal) => results.countStored(portal.id)));
@@ -54,8 +94,13 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await Promise.allSettled((workers ?? []).map((worker) => worker.stop()));
+  await web?.stop();
+  await queue?.obliterate({ force: true });
   await queue?.close();
-  await stack?.stop();
+  redis?.disconnect();
+  await sandbox?.stop();
+  if (logDir) rmSync(logDir, { recursive: true, force: true });
 });
 
 async function recomputeJobs(): Promise<Job<{ portalId: number }, RecomputeJobResult>[]> {
@@ -95,7 +140,7 @@ describe('two worker processes', () => {
     let text = '';
     const started = Date.now();
     while (Date.now() - started < 15_000) {
-      const response = await fetch(`${stack.appUrl}/metrics`);
+      const response = await fetch(`${appUrl}/metrics`);
       expect(response.status).toBe(200);
       text = await response.text();
       if (
@@ -117,13 +162,13 @@ describe('two worker processes', () => {
   });
 
   test('readyz passes with live workers', async () => {
-    const response = await fetch(`${stack.appUrl}/readyz`);
+    const response = await fetch(`${appUrl}/readyz`);
     expect(response.status).toBe(200);
   });
 
   test('SIGTERM stops a worker cleanly', async () => {
-    const worker = stack.workers[0];
-    if (!worker) throw new Error('the stack has no worker');
+    const worker = workers[0];
+    if (!worker) throw new Error('no worker process was started');
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe('exit code 0');
   });
