@@ -288,4 +288,14 @@ describe('parseScoreConfig', () => {
     ]);
     expect(warnings).toEqual([]);
   });
+
+  it('accepts the example in the README', () => {
+    const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    if (example === undefined) throw new Error('README.md has no JSON example');
+    const { config, warnings } = parseScoreConfig(JSON.parse(example));
+    expect(config.metrics.map((metric) => metric.weight)).toEqual([45, 20, 20, 15]);
+    expect(config.status.hysteresis).toBe(3);
+    expect(warnings).toEqual([]);
+  });
 });
