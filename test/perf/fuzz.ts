@@ -27,12 +27,12 @@ interface FuzzFields {
  * connections wait for the gateway's timeout.
  */
 const RUNS: Record<string, { full: number; quick: number }> = {
-  webhooks: { full: 3000, quick: 300 },
-  'oauth-callback': { full: 1500, quick: 150 },
+  webhooks: { full: 3000, quick: 250 },
+  'oauth-callback': { full: 1500, quick: 120 },
   'score-config': { full: 4000, quick: 400 },
   environment: { full: 4000, quick: 400 },
-  'hubspot-responses': { full: 2000, quick: 150 },
-  'recompute-on-broken-responses': { full: 1000, quick: 100 },
+  'hubspot-responses': { full: 2000, quick: 120 },
+  'recompute-on-broken-responses': { full: 1000, quick: 80 },
 };
 
 exitWith({
@@ -75,7 +75,7 @@ exitWith({
               numRuns,
               seed: options.seed + index,
               hangMs,
-              shrinkMs: options.quick ? 5_000 : 30_000,
+              shrinkMs: options.quick ? 3_000 : 30_000,
             },
             print,
           ),

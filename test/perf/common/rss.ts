@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+
+/** Resident set size of a process in MB from /proc (Linux), or null when it has exited. */
+export function rssMb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface RssSample {
+  /** Milliseconds since the sampler started. */
+  atMs: number;
+  /** RSS in MB per sampled process id. */
+  mb: Record<number, number>;
+}
+
+/** Samples the RSS of a changing set of processes at a fixed interval. */
+export class RssSampler {
+  readonly samples: RssSample[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private started = 0;
+
+  constructor(
+    private readonly pids: () => number[],
+    private readonly intervalMs = 500,
+  ) {}
+
+  start(): void {
+    this.started = Date.now();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+
+  private sample(): void {
+    const mb: Record<number, number> = {};
+    for (const pid of this.pids()) {
+      const value = rssMb(pid);
+      if (value !== null) mb[pid] = value;
+    }
+    this.samples.push({ atMs: Date.now() - this.started, mb });
+  }
+
+  /** The largest RSS any sampled process reached. */
+  peakMb(): number | null {
+    let peak: number | null = null;
+    for (const sample of this.samples) {
+      for (const value of Object.values(sample.mb)) peak = Math.max(peak ?? 0, value);
+    }
+    return peak;
+  }
+
+  /**
+   * The largest RSS in the first and the last fifth of the run, per process, so a report can
+   * show whether memory stayed flat or grew.
+   */
+  trend(): { firstFifthMb: number | null; lastFifthMb: number | null } {
+    const fifth = Math.max(1, Math.floor(this.samples.length / 5));
+    const peakOf = (samples: RssSample[]): number | null => {
+      const values = samples.flatMap((sample) => Object.values(sample.mb));
+      return values.length === 0 ? null : Math.max(...values);
+    };
+    return {
+      firstFifthMb: peakOf(this.samples.slice(0, fifth)),
+      lastFifthMb: peakOf(this.samples.slice(-fifth)),
+    };
+  }
+}
