@@ -32,6 +32,24 @@ describe('RedisRateLimiter', () => {
     expect(waits[5]).toBeLessThanOrEqual(10_000);
   });
 
+  it('availableIn reports without taking a slot', async () => {
+    const subject = limiter();
+    for (let i = 0; i < 10; i += 1) expect(await subject.availableIn(1, 'general')).toBe(0);
+    for (let i = 0; i < 5; i += 1) expect(await subject.tryAcquire(1, 'general')).toBe(0);
+    const peeked = await subject.availableIn(1, 'general');
+    expect(peeked).toBeGreaterThan(9_000);
+    expect(peeked).toBeLessThanOrEqual(10_000);
+    const taken = await subject.tryAcquire(1, 'general');
+    expect(Math.abs(taken - peeked)).toBeLessThan(1_000);
+  });
+
+  it('availableIn honours a block after a 429', async () => {
+    const subject = limiter();
+    await subject.block(1, 'search', 5_000);
+    expect(await subject.availableIn(1, 'search')).toBeGreaterThan(4_000);
+    expect(await subject.availableIn(1, 'general')).toBe(0);
+  });
+
   it('keeps portals and kinds apart', async () => {
     const subject = limiter();
     for (let i = 0; i < 5; i += 1) await subject.tryAcquire(1, 'general');

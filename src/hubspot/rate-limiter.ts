@@ -58,6 +58,19 @@ export class RedisRateLimiter implements PortalRateLimiter {
     return this.take(portalId, kind, randomUUID());
   }
 
+  async availableIn(portalId: number, kind: RequestKind): Promise<number> {
+    const { max, windowMs } = this.limits[kind];
+    const wait = await this.redis.eval(
+      SLIDING_WINDOW_PEEK,
+      2,
+      this.windowKey(portalId, kind),
+      this.blockKey(portalId, kind),
+      String(max),
+      String(windowMs),
+    );
+    return Number(wait);
+  }
+
   async acquire(
     portalId: number,
     kind: RequestKind,
@@ -155,6 +168,21 @@ if count < max then
 end
 local entry = redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')
 local wait = tonumber(entry[2]) + window - now
+if wait < 1 then wait = 1 end
+return wait`;
+
+/** Like SLIDING_WINDOW_ACQUIRE without taking the slot: 0 when one is free, else the ms to wait. */
+const SLIDING_WINDOW_PEEK = `
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then return blocked end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local max = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local count = redis.call('ZCOUNT', KEYS[1], now - window + 1, '+inf')
+if count < max then return 0 end
+local entries = redis.call('ZRANGEBYSCORE', KEYS[1], now - window + 1, '+inf', 'WITHSCORES', 'LIMIT', count - max, 1)
+local wait = tonumber(entries[2]) + window - now
 if wait < 1 then wait = 1 end
 return wait`;
 

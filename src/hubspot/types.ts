@@ -209,6 +209,8 @@ export interface PortalClient {
 export interface PortalRateLimiter {
   /** Takes one request slot for the portal. Returns 0 when granted, else the ms to wait. */
   tryAcquire(portalId: number, kind: RequestKind): Promise<number>;
+  /** Returns 0 when a slot is free now, else the ms until one frees up; takes no slot. */
+  availableIn(portalId: number, kind: RequestKind): Promise<number>;
   /**
    * Waits (sleeping, not polling in a tight loop) until a slot is granted. Throws a retryable
    * `HubSpotApiError` with `retryAfterMs` when the wait would exceed `maxWaitMs`.

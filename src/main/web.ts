@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import IORedis from 'ioredis';
 import { configAdminRouter } from '../admin/config-routes';
 import { cardsRouter } from '../cards/routes';
 import { EnvError, loadEnv, type Env } from '../config/env';
@@ -10,6 +9,7 @@ import { ConfigStore } from '../store/configs';
 import { ProgressStore } from '../../webhooks/backfill';
 import { scoringAdminRouter } from '../../webhooks/backfill/routes';
 import { createWebhookIntake } from '../../webhooks/intake/router';
+import { connectRedis } from '../../webhooks/queue/connection';
 import { createOpsRouter } from '../../webhooks/ops/router';
 import { RecomputeQueue } from '../../webhooks/queue/queue';
 import { RecomputeStore } from '../../webhooks/recompute/store';
@@ -30,11 +30,7 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
   const core = await buildCoreServices(env, logger);
   const prefix = env.REDIS_PREFIX;
   // Intake and probes must fail fast when Redis is down, so HubSpot gets a 503 and redelivers.
-  const fastRedis = new IORedis(env.REDIS_URL, {
-    enableOfflineQueue: false,
-    commandTimeout: 1_000,
-    maxRetriesPerRequest: 1,
-  });
+  const fastRedis = await connectRedis(env.REDIS_URL, 'web');
   fastRedis.on('error', (error) => logger.error({ err: error }, 'Redis connection error (intake)'));
 
   const queue = new RecomputeQueue({ connection: fastRedis, prefix, logger });

@@ -13,6 +13,9 @@ import { recomputeCompanies, resolveObjectRefs } from '../../webhooks/recompute'
 import { RecomputeStore } from '../../webhooks/recompute/store';
 import { buildCoreServices } from './services';
 
+/** Longest a worker call waits for a rate-limit slot or sleeps through a 429 before delaying its job. */
+const WORKER_REQUEST_SETTINGS = { maxLimiterWaitMs: 3_000, maxInlineRateLimitWaitMs: 3_000 };
+
 export interface WorkerProcessOptions {
   /** Defaults to `WORKER_CONCURRENCY`. */
   concurrency?: number;
@@ -38,15 +41,14 @@ export async function startWorkerProcess(
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
   startDefaultMetrics();
-  const core = await buildCoreServices(env, logger);
+  // Short waits: a portal whose budget runs out mid-batch delays its job (and frees the slot for
+  // other portals) instead of sleeping in the limiter.
+  const core = await buildCoreServices(env, logger, WORKER_REQUEST_SETTINGS);
   const prefix = env.REDIS_PREFIX;
   // BullMQ's blocking commands need their own connection, without a retry limit.
   const workerConnection = await connectRedis(env.REDIS_URL, 'worker');
   workerConnection.on('error', throttledErrorLog(logger, 'Redis connection error (worker)'));
 
-  // TODO: a batch that runs out of budget midway waits in the gateway's limiter (up to its 30 s
-  // default) while holding the worker slot; a short limiter wait for worker calls, which
-  // buildCoreServices does not offer yet, would delay the job instead.
   const queue = new RecomputeQueue({ connection: core.redis, prefix, logger });
   const store = new RecomputeStore(core.redis, prefix);
   const concurrency = options.concurrency ?? env.WORKER_CONCURRENCY;

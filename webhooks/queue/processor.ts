@@ -43,7 +43,7 @@ export interface RecomputeProcessorDeps {
   queue: RecomputeQueue;
   gateway: PortalGateway;
   /** Checked before a job claims work, so a portal without budget gives its slot back. */
-  limiter: Pick<PortalRateLimiter, 'tryAcquire'>;
+  limiter: Pick<PortalRateLimiter, 'availableIn'>;
   store: RecomputeStore;
   configs: ConfigSource;
   handlers: RecomputeHandlers;
@@ -117,9 +117,7 @@ export async function processRecomputeJob(
     return { ...result, stale: true };
   }
 
-  // NOTE: tryAcquire takes a real slot when it grants one, so each job spends one request of the
-  // portal's budget on this check, on top of the recompute's own reads and writes.
-  const wait = await deps.limiter.tryAcquire(portalId, 'general');
+  const wait = await deps.limiter.availableIn(portalId, 'general');
   if (wait > 0) return delayJob(job, token, deps, wait, 'rate-limit budget spent');
 
   try {
