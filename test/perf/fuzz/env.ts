@@ -167,11 +167,19 @@ export function envRuleBroken(env: Env): string | undefined {
   return undefined;
 }
 
-/** Returns the name of a secret whose value (six characters or more) the message repeats. */
+/**
+ * Returns the name of a secret whose value (six characters or more) the message repeats. A value
+ * that a non-secret variable also has does not count, because the message may show that one.
+ */
 function leakedSecret(
   message: string,
   env: Record<string, string | undefined>,
 ): string | undefined {
+  const publicValues = new Set(
+    Object.entries(env)
+      .filter(([name, value]) => !SECRET_NAMES.includes(name) && value !== undefined)
+      .map(([, value]) => (value as string).trim()),
+  );
   for (const name of SECRET_NAMES) {
     const value = env[name];
     if (value === undefined || value.trim().length < 6) continue;
@@ -179,7 +187,11 @@ function leakedSecret(
       name === 'TOKEN_ENCRYPTION_KEYS'
         ? value.split(',').map((part) => part.split(':')[1] ?? '')
         : [value];
-    if (parts.some((part) => part.trim().length >= 6 && message.includes(part.trim()))) return name;
+    const leaked = parts.some((part) => {
+      const secret = part.trim();
+      return secret.length >= 6 && !publicValues.has(secret) && message.includes(secret);
+    });
+    if (leaked) return name;
   }
   return undefined;
 }

@@ -173,7 +173,8 @@ export function oauthTarget(stack: FuzzStack, hangMs: number): FuzzTarget<OAuthC
         input.code === 'approved' &&
         input.state === 'fresh' &&
         input.cookie === 'matching' &&
-        input.error === undefined &&
+        // An empty error parameter names no error, so it is treated as absent.
+        !input.error &&
         !input.extras.some(([name]) => ['code', 'state', 'error'].includes(name));
 
       const before = await storedDigest(stack);

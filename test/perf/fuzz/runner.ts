@@ -50,6 +50,8 @@ export interface TargetSummary {
   seconds: number;
   /** Up to three findings per kind, with the input that caused them. */
   findings: Finding[];
+  /** Distinct findings (numbers and quoted text masked), most frequent first, at most ten. */
+  signatures: { kind: FindingKind; signature: string; count: number }[];
   /** The smallest failing input fast-check's shrinking found for the first finding kind. */
   shrunk?: { kind: FindingKind; input: string; reason: string };
 }
@@ -112,6 +114,14 @@ export function clip(text: string, max = 300): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} chars)`;
 }
 
+/** Masks the parts of a finding's reason that vary between cases: quoted text and numbers. */
+function signatureOf(reason: string): string {
+  return reason
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '"…"')
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .slice(0, 160);
+}
+
 function counterField(kind: FindingKind): 'crashes' | 'hangs' | 'acceptedInvalid' | 'mismatches' {
   switch (kind) {
     case 'crash':
@@ -158,7 +168,9 @@ export async function runTarget<T>(
     crashesByCause: {},
     seconds: 0,
     findings: [],
+    signatures: [],
   };
+  const signatures = new Map<string, { kind: FindingKind; signature: string; count: number }>();
   const monitor = new UncaughtMonitor();
   monitor.start();
   const record = (verdict: Verdict, input: string): void => {
@@ -170,6 +182,11 @@ export async function runTarget<T>(
       if (verdict.kind === 'crash') {
         summary.crashesByCause[verdict.cause] = (summary.crashesByCause[verdict.cause] ?? 0) + 1;
       }
+      const signature = signatureOf(verdict.reason);
+      const key = `${verdict.kind} ${signature}`;
+      const entry = signatures.get(key) ?? { kind: verdict.kind, signature, count: 0 };
+      entry.count += 1;
+      signatures.set(key, entry);
       const kept = summary.findings.filter((finding) => finding.kind === verdict.kind).length;
       if (kept < FINDINGS_KEPT_PER_KIND) {
         summary.findings.push({ kind: verdict.kind, reason: clip(verdict.reason, 600), input });
@@ -200,6 +217,7 @@ export async function runTarget<T>(
   } finally {
     monitor.stop();
   }
+  summary.signatures = [...signatures.values()].sort((a, b) => b.count - a.count).slice(0, 10);
   summary.seconds = Math.round((Date.now() - started) / 100) / 10;
   print(
     `  ${target.name}: ${summary.cases} cases, ${summary.accepted} accepted, ${summary.rejected} rejected, ` +
