@@ -182,6 +182,64 @@ export const statusSchema = z.strictObject({
     .default(0),
 });
 
+const enabled = z.boolean({ error: 'must be true or false' }).default(true);
+
+/**
+ * Expansion signals: when an account may be ready to buy more, and who hears about it. Every
+ * field has a default, so `"expansion": {}` and a config without the section both turn on all
+ * four signals with the default thresholds and the sandbox's property names.
+ */
+export const expansionSchema = z.strictObject({
+  /** The company property naming the account executive who gets the expansion task. */
+  ownerProperty: propertyName.default('account_executive_owner_id'),
+  seatLimit: z
+    .strictObject({
+      enabled,
+      seatsUsedProperty: propertyName.default('seats_used'),
+      licensedSeatsProperty: propertyName.default('licensed_seats'),
+      /** Seats used divided by licensed seats at or above which the signal is on. */
+      minUtilisation: z
+        .number({ error: 'must be a number' })
+        .gt(0, { error: 'must be above 0 and at most 10' })
+        .max(10, { error: 'must be above 0 and at most 10' })
+        .default(0.9),
+    })
+    .prefault({}),
+  premiumFeatures: z
+    .strictObject({
+      enabled,
+      property: propertyName.default('premium_features_used'),
+      /** Premium features in use at or above which the signal is on. */
+      minFeatures: z
+        .number({ error: 'must be a number' })
+        .min(1, { error: 'must be from 1 to 1000' })
+        .max(1000, { error: 'must be from 1 to 1000' })
+        .default(2),
+    })
+    .prefault({}),
+  renewalHighHealth: z
+    .strictObject({
+      enabled,
+      property: propertyName.default('contract_renewal_date'),
+      /** The signal is on while the renewal is at most this many days ahead and the account is Healthy. */
+      withinDays: windowDays.default(90),
+    })
+    .prefault({}),
+  teamGrowth: z
+    .strictObject({
+      enabled,
+      property: propertyName.default('seats_used'),
+      /** Growth in percent of the value `days` earlier, at or above which the signal is on. */
+      minGrowthPercent: z
+        .number({ error: 'must be a number' })
+        .gt(0, { error: 'must be above 0 and at most 10000 percent' })
+        .max(10_000, { error: 'must be above 0 and at most 10000 percent' })
+        .default(20),
+      days: windowDays.default(30),
+    })
+    .prefault({}),
+});
+
 export const scoreConfigSchema = z
   .strictObject(
     {
@@ -208,6 +266,7 @@ export const scoreConfigSchema = z
         })
         .default('hubspot_owner_id'),
       status: statusSchema,
+      expansion: expansionSchema.prefault({}),
       metrics: z.array(metricSchema, { error: 'must be a list of metrics' }),
     },
     { error: 'a score config must be a JSON object' },
@@ -224,4 +283,5 @@ export type Normalisation = MetricConfig['normalisation'];
 export type Direction = MetricConfig['direction'];
 export type MissingPolicy = MetricConfig['missing'];
 export type StatusConfig = ScoreConfig['status'];
+export type ExpansionConfig = ScoreConfig['expansion'];
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];

@@ -1,5 +1,6 @@
 /** The health-score engine: pure functions, no I/O and no clock. */
 export {
+  expansionSchema,
   metricSchema,
   normalisationSchema,
   scoreConfigSchema,
@@ -15,6 +16,7 @@ export {
 } from './config-schema';
 export type {
   Direction,
+  ExpansionConfig,
   MetricConfig,
   MetricSource,
   MissingPolicy,
@@ -24,6 +26,12 @@ export type {
   StatusConfig,
   TicketPriority,
 } from './config-schema';
+export {
+  detectExpansionSignals,
+  EXPANSION_SIGNAL_KINDS,
+  type ExpansionSignal,
+  type ExpansionSignalKind,
+} from './expansion';
 export { parseScoreConfig, ScoreConfigError } from './parse-config';
 export { DEFAULT_SCORE_CONFIG, defaultConfigFor } from './default-config';
 export { scoreCompany, roundScore, type ScoreOptions } from './score';

@@ -42,6 +42,7 @@ export function requiredInputs(
     if (source.type === 'open_tickets' || source.type === 'tickets_opened') needsTickets = true;
     if (source.type === 'feedback') surveyTypes.add(source.surveyType);
   }
+  addExpansionInputs(config, companyProperties, historyProperties);
   if (options.backtest) {
     for (const property of companyProperties) historyProperties.add(property);
   }
@@ -55,6 +56,25 @@ export function requiredInputs(
         ? false
         : { properties: [...FEEDBACK_PROPERTIES], surveyTypes: [...surveyTypes].sort() },
   };
+}
+
+/** Adds what the enabled expansion signals read; only team growth needs history. */
+function addExpansionInputs(
+  config: ScoreConfig,
+  companyProperties: Set<string>,
+  historyProperties: Set<string>,
+): void {
+  const { seatLimit, premiumFeatures, renewalHighHealth, teamGrowth } = config.expansion;
+  if (seatLimit.enabled) {
+    companyProperties.add(seatLimit.seatsUsedProperty);
+    companyProperties.add(seatLimit.licensedSeatsProperty);
+  }
+  if (premiumFeatures.enabled) companyProperties.add(premiumFeatures.property);
+  if (renewalHighHealth.enabled) companyProperties.add(renewalHighHealth.property);
+  if (teamGrowth.enabled) {
+    companyProperties.add(teamGrowth.property);
+    historyProperties.add(teamGrowth.property);
+  }
 }
 
 function companyPropertiesOf(source: MetricSource): string[] {
