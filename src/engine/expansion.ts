@@ -13,6 +13,14 @@ export const EXPANSION_SIGNAL_KINDS = [
 ] as const;
 export type ExpansionSignalKind = (typeof EXPANSION_SIGNAL_KINDS)[number];
 
+/** The option labels HubSpot shows for the signals of `cs_expansion_signals`. */
+export const EXPANSION_SIGNAL_LABELS: Record<ExpansionSignalKind, string> = {
+  seat_limit: 'Near seat limit',
+  premium_features: 'Uses premium features',
+  renewal_high_health: 'Renewal with high health',
+  team_growth: 'Team growth',
+};
+
 /** One active expansion signal. */
 export interface ExpansionSignal {
   kind: ExpansionSignalKind;

@@ -29,6 +29,7 @@ export type {
 export {
   detectExpansionSignals,
   EXPANSION_SIGNAL_KINDS,
+  EXPANSION_SIGNAL_LABELS,
   type ExpansionSignal,
   type ExpansionSignalKind,
 } from './expansion';

@@ -1,3 +1,8 @@
+import {
+  EXPANSION_SIGNAL_KINDS,
+  EXPANSION_SIGNAL_LABELS,
+  type ExpansionSignalKind,
+} from '../engine';
 import type { PropertyDefinition, PropertyGroup, PropertyOption } from '../hubspot/types';
 
 /**
@@ -14,13 +19,8 @@ export const PROPERTY_GROUP: PropertyGroup = {
 export const HEALTH_STATUSES = ['healthy', 'needs_attention', 'at_risk'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
-export const EXPANSION_SIGNALS = [
-  'seat_limit',
-  'premium_features',
-  'renewal_high_health',
-  'team_growth',
-] as const;
-export type ExpansionSignal = (typeof EXPANSION_SIGNALS)[number];
+export const EXPANSION_SIGNALS = EXPANSION_SIGNAL_KINDS;
+export type ExpansionSignal = ExpansionSignalKind;
 
 const STATUS_OPTIONS: PropertyOption[] = [
   { value: 'healthy', label: 'Healthy', displayOrder: 0, hidden: false },
@@ -28,17 +28,12 @@ const STATUS_OPTIONS: PropertyOption[] = [
   { value: 'at_risk', label: 'At risk', displayOrder: 2, hidden: false },
 ];
 
-const SIGNAL_OPTIONS: PropertyOption[] = [
-  { value: 'seat_limit', label: 'Near seat limit', displayOrder: 0, hidden: false },
-  { value: 'premium_features', label: 'Uses premium features', displayOrder: 1, hidden: false },
-  {
-    value: 'renewal_high_health',
-    label: 'Renewal with high health',
-    displayOrder: 2,
-    hidden: false,
-  },
-  { value: 'team_growth', label: 'Team growth', displayOrder: 3, hidden: false },
-];
+const SIGNAL_OPTIONS: PropertyOption[] = EXPANSION_SIGNAL_KINDS.map((value, displayOrder) => ({
+  value,
+  label: EXPANSION_SIGNAL_LABELS[value],
+  displayOrder,
+  hidden: false,
+}));
 
 function property(
   name: string,

@@ -58,6 +58,7 @@ function outcome(ids: string[]): RecomputeOutcome {
     failed: [],
     statusChanges: [],
     tasksCreated: [],
+    expansionTasksCreated: [],
     apiCalls: 2,
   };
 }

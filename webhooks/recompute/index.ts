@@ -2,6 +2,7 @@ import { requiredInputs, type ReferenceDistributions, type ScoreConfig } from '.
 import { HubSpotApiError } from '../../src/hubspot/errors';
 import type { Logger } from '../../src/log';
 import { DEFAULT_WORKSPACE } from './config-source';
+import { createExpansionTasks, expansionTaskProperties } from './expansion-tasks';
 import { planCompany, type CompanyPlan } from './plan';
 import { ALL_WRITTEN_PROPERTIES } from './properties';
 import { CallCounter, readCompanies, type ReadResult } from './read';
@@ -58,7 +59,12 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     ctx.client,
     companyIds,
     requiredInputs(config),
-    [...ALL_WRITTEN_PROPERTIES, ownerProperty, ...TASK_PROPERTIES],
+    [
+      ...ALL_WRITTEN_PROPERTIES,
+      ownerProperty,
+      ...TASK_PROPERTIES,
+      ...expansionTaskProperties(config),
+    ],
     calls,
     {
       get: (type, ids) =>
@@ -88,13 +94,20 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
     stored,
   );
 
-  const owed = plans.filter((plan) => plan.needsTask && !writeFailed.has(plan.companyId));
+  const landed = plans.filter((plan) => !writeFailed.has(plan.companyId));
+  const owed = landed.filter((plan) => plan.needsTask);
+  const owedExpansion = landed.filter((plan) => plan.needsExpansionTask);
   if (owed.length > 0) {
     await createOwedTasks(ctx, owed, read.companies, config, ownerProperty, calls, outcome);
+  }
+  await createExpansionTasks(ctx, owedExpansion, read.companies, config, calls, outcome);
+  const withTasks = [...new Set([...owed, ...owedExpansion])];
+  if (withTasks.length > 0) {
+    // Stores the task ids and the cleared pending flags; the associations are unchanged.
     await ctx.store.saveResults(
       ctx.portalId,
-      owed.map((plan) => plan.record),
-      new Map(owed.map((plan) => [plan.companyId, plan.record])),
+      withTasks.map((plan) => plan.record),
+      new Map(withTasks.map((plan) => [plan.companyId, plan.record])),
     );
   }
 
@@ -108,6 +121,7 @@ export async function recomputeCompanies(ctx: RecomputeContext): Promise<Recompu
       missing: outcome.missing.length,
       failed: outcome.failed.length,
       tasksCreated: outcome.tasksCreated.length,
+      expansionTasksCreated: outcome.expansionTasksCreated.length,
       apiCalls: outcome.apiCalls,
     },
     'recomputed companies',
@@ -124,6 +138,7 @@ function emptyOutcome(): RecomputeOutcome {
     failed: [],
     statusChanges: [],
     tasksCreated: [],
+    expansionTasksCreated: [],
     apiCalls: 0,
   };
 }
@@ -216,6 +231,7 @@ async function recordOutcome(ctx: RecomputeContext, outcome: RecomputeOutcome): 
     failures: outcome.failed.length,
     statusChanges: outcome.statusChanges.length,
     tasksCreated: outcome.tasksCreated.length,
+    expansionTasksCreated: outcome.expansionTasksCreated.length,
     apiCalls: outcome.apiCalls,
   });
 }

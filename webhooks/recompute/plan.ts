@@ -1,6 +1,8 @@
 import {
+  detectExpansionSignals,
   formatNumberForHubSpot,
   scoreCompany,
+  type ExpansionSignalKind,
   type ReferenceDistributions,
   type ScoreConfig,
 } from '../../src/engine';
@@ -8,7 +10,9 @@ import {
   WRITTEN_PROPERTIES,
   changedProperties,
   formatDrivers,
+  formatMultiCheckbox,
   formatScoreChange,
+  splitMultiCheckbox,
   toStatusValue,
   validateForHubSpot,
   type HealthStatus,
@@ -32,6 +36,10 @@ export interface CompanyPlan {
   statusChanged: boolean;
   /** True when a CSM task must be created (or retried) for this company. */
   needsTask: boolean;
+  /** Expansion signals that are on now but were not shown before this computation. */
+  gainedSignals: ExpansionSignalKind[];
+  /** True when an expansion task for the account executive must be created (or retried). */
+  needsExpansionTask: boolean;
   rejected: RejectedValue[];
 }
 
@@ -86,6 +94,13 @@ export function planCompany(input: PlanInput): CompanyPlan {
     desired[WRITTEN_PROPERTIES.previousStatus] = shownStatus ?? '';
     desired[WRITTEN_PROPERTIES.statusChangedAt] = now.toISOString();
   }
+  const signals = detectExpansionSignals(read.snapshot, result, config, now);
+  const signalKinds = signals.map((signal) => signal.kind);
+  const shownSignals = shownExpansionSignals(read, previous);
+  const gainedSignals = signalKinds.filter((kind) => !(shownSignals ?? []).includes(kind));
+  desired[WRITTEN_PROPERTIES.expansionSignals] = formatMultiCheckbox(signalKinds);
+  if (gainedSignals.length > 0) desired[WRITTEN_PROPERTIES.expansionSignalAt] = now.toISOString();
+
   const { valid, rejected } = validateForHubSpot(desired);
   const changes = changedProperties(read.current, valid);
   const lastWrite =
@@ -104,6 +119,13 @@ export function planCompany(input: PlanInput): CompanyPlan {
     // A first score during the install backfill is not a change a CSM must act on; every later
     // move into At risk is.
     (shownStatus !== undefined || input.reason !== 'backfill');
+  // As with At-risk tasks, a first score during the install backfill owes no task. Neither does
+  // a stored result from before expansion signals existed, whose shown signals are unknown.
+  const signalsKnown =
+    shownSignals !== undefined || (previous === undefined && input.reason !== 'backfill');
+  const owesExpansionTask =
+    (gainedSignals.length > 0 && signalsKnown) ||
+    (previous?.expansionTaskPending === true && signalKinds.length > 0);
   const record: StoredCompanyResult = {
     companyId,
     score: result.score,
@@ -126,6 +148,10 @@ export function planCompany(input: PlanInput): CompanyPlan {
     contactIds: read.contactIds,
     feedbackIds: read.feedbackIds,
     ...(previous?.openTaskId ? { openTaskId: previous.openTaskId } : {}),
+    expansionSignals: signals,
+    ...(previous?.openExpansionTaskId ? { openExpansionTaskId: previous.openExpansionTaskId } : {}),
+    // A task that could not be created last time is retried while any signal stays on.
+    ...(owesExpansionTask ? { expansionTaskPending: true } : {}),
     // A task that could not be created last time is retried while the company stays At risk.
     ...(turnedAtRisk || (previous?.taskPending && status === 'at_risk')
       ? { taskPending: true }
@@ -138,8 +164,23 @@ export function planCompany(input: PlanInput): CompanyPlan {
     ...(shownStatus ? { shownStatus } : {}),
     statusChanged,
     needsTask: record.taskPending === true,
+    gainedSignals,
+    needsExpansionTask: record.expansionTaskPending === true,
     rejected,
   };
+}
+
+/**
+ * Returns the expansion signals HubSpot showed before this computation, or the stored ones when
+ * HubSpot shows none. Returns undefined when neither is known.
+ */
+function shownExpansionSignals(
+  read: CompanyRead,
+  previous: StoredCompanyResult | undefined,
+): string[] | undefined {
+  const shown = splitMultiCheckbox(read.current[WRITTEN_PROPERTIES.expansionSignals]);
+  if (shown.length > 0) return shown;
+  return previous?.expansionSignals?.map((signal) => signal.kind);
 }
 
 function parseInstant(text: string | null | undefined): number | undefined {

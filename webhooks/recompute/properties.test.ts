@@ -1,8 +1,10 @@
 import {
   changedProperties,
   formatDrivers,
+  formatMultiCheckbox,
   formatScoreChange,
   sameValue,
+  splitMultiCheckbox,
   toStatusValue,
   validateForHubSpot,
 } from './properties';
@@ -40,6 +42,40 @@ describe('written property values', () => {
     );
     expect(sameValue('cs_health_drivers', 'a', 'a ')).toBe(false);
     expect(sameValue('cs_health_drivers', null, '')).toBe(true);
+  });
+
+  test('signals compare as sets', () => {
+    const name = 'cs_expansion_signals';
+    expect(sameValue(name, 'team_growth;seat_limit', 'seat_limit;team_growth')).toBe(true);
+    expect(sameValue(name, ' seat_limit ;', 'seat_limit')).toBe(true);
+    expect(sameValue(name, 'seat_limit', 'seat_limit;team_growth')).toBe(false);
+    expect(sameValue(name, null, '')).toBe(true);
+    expect(sameValue(name, 'seat_limit', '')).toBe(false);
+  });
+
+  test('signals are joined with semicolons', () => {
+    expect(formatMultiCheckbox(['seat_limit', 'team_growth', 'seat_limit'])).toBe(
+      'seat_limit;team_growth',
+    );
+    expect(formatMultiCheckbox([])).toBe('');
+    expect(splitMultiCheckbox('seat_limit;;team_growth')).toEqual(['seat_limit', 'team_growth']);
+  });
+
+  test('unknown signal options are rejected', () => {
+    const { valid, rejected } = validateForHubSpot({
+      cs_expansion_signals: 'seat_limit;upsell',
+      cs_expansion_signal_at: 'soon',
+    });
+    expect(valid).toEqual({});
+    expect(rejected).toEqual([
+      {
+        property: 'cs_expansion_signals',
+        value: 'seat_limit;upsell',
+        reason:
+          'contains values that are not options (upsell); the options are seat_limit, premium_features, renewal_high_health, team_growth',
+      },
+      { property: 'cs_expansion_signal_at', value: 'soon', reason: 'not an ISO datetime' },
+    ]);
   });
 
   test('changedProperties keeps only differences', () => {

@@ -1,4 +1,4 @@
-import { formatNumberForHubSpot } from '../../src/engine';
+import { EXPANSION_SIGNAL_KINDS, formatNumberForHubSpot } from '../../src/engine';
 import type { ScorePoint } from './store';
 import { scoreAsOf } from './store';
 
@@ -31,6 +31,8 @@ export const WRITTEN_PROPERTIES = {
   workspace: 'cs_health_workspace',
   configVersion: 'cs_health_config_version',
   computedAt: 'cs_health_computed_at',
+  expansionSignals: 'cs_expansion_signals',
+  expansionSignalAt: 'cs_expansion_signal_at',
 } as const;
 
 export const ALL_WRITTEN_PROPERTIES: string[] = Object.values(WRITTEN_PROPERTIES);
@@ -45,7 +47,10 @@ const NUMBER_PROPERTIES = new Set<string>([
 const DATETIME_PROPERTIES = new Set<string>([
   WRITTEN_PROPERTIES.statusChangedAt,
   WRITTEN_PROPERTIES.computedAt,
+  WRITTEN_PROPERTIES.expansionSignalAt,
 ]);
+/** Multiple-checkbox properties, compared as sets because HubSpot may return any order. */
+const MULTI_CHECKBOX_PROPERTIES = new Set<string>([WRITTEN_PROPERTIES.expansionSignals]);
 
 /** At most this many drivers go into `cs_health_drivers`, one per line. */
 export const MAX_DRIVER_LINES = 5;
@@ -93,7 +98,29 @@ export function sameValue(
   if (have === '' || next === '') return false;
   if (NUMBER_PROPERTIES.has(property)) return Number(have) === Number(next);
   if (DATETIME_PROPERTIES.has(property)) return parseInstant(have) === parseInstant(next);
+  if (MULTI_CHECKBOX_PROPERTIES.has(property)) return sameOptions(have, next);
   return false;
+}
+
+/** Splits a HubSpot multiple-checkbox value (internal values joined with `;`) into its values. */
+export function splitMultiCheckbox(text: string | null | undefined): string[] {
+  if (!text) return [];
+  return text
+    .split(';')
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
+}
+
+/** Joins values into a HubSpot multiple-checkbox value without repeats, or `""` for none. */
+export function formatMultiCheckbox(values: string[]): string {
+  return [...new Set(values)].join(';');
+}
+
+/** True when two multiple-checkbox values contain the same options, in any order. */
+export function sameOptions(a: string | null | undefined, b: string | null | undefined): boolean {
+  const left = [...new Set(splitMultiCheckbox(a))].sort();
+  const right = [...new Set(splitMultiCheckbox(b))].sort();
+  return left.length === right.length && left.every((value, index) => value === right[index]);
 }
 
 function parseInstant(text: string): number {
@@ -154,6 +181,14 @@ function invalidReason(property: string, value: string): string | undefined {
   }
   if (DATETIME_PROPERTIES.has(property) && Number.isNaN(Date.parse(value))) {
     return 'not an ISO datetime';
+  }
+  if (MULTI_CHECKBOX_PROPERTIES.has(property)) {
+    const unknown = splitMultiCheckbox(value).filter(
+      (option) => !(EXPANSION_SIGNAL_KINDS as readonly string[]).includes(option),
+    );
+    if (unknown.length > 0) {
+      return `contains values that are not options (${unknown.join(', ')}); the options are ${EXPANSION_SIGNAL_KINDS.join(', ')}`;
+    }
   }
   return undefined;
 }

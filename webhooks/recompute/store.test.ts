@@ -126,6 +126,7 @@ describe('RecomputeStore', () => {
       failures: 0,
       statusChanges: 0,
       tasksCreated: 1,
+      expansionTasksCreated: 0,
       apiCalls: 0,
     });
   });

@@ -1,5 +1,5 @@
 import type IORedis from 'ioredis';
-import type { ScoreResult } from '../../src/engine';
+import type { ExpansionSignal, ScoreResult } from '../../src/engine';
 import type { HealthStatus } from './properties';
 
 /** One point of a company's score history: epoch milliseconds and the score then. */
@@ -31,6 +31,12 @@ export interface StoredCompanyResult {
   openTaskId?: string;
   /** Set while an At-risk task is owed but could not be created yet. */
   taskPending?: boolean;
+  /** The expansion signals on at this computation; absent in results stored before signals existed. */
+  expansionSignals?: ExpansionSignal[];
+  /** The expansion task created for the account executive, checked for being open before another. */
+  openExpansionTaskId?: string;
+  /** Set while an expansion task is owed but could not be created yet. */
+  expansionTaskPending?: boolean;
 }
 
 /** Object types whose changes reach companies through the reverse index. */
@@ -47,6 +53,7 @@ export interface RecomputeStats {
   failures: number;
   statusChanges: number;
   tasksCreated: number;
+  expansionTasksCreated: number;
   apiCalls: number;
 }
 
@@ -57,6 +64,7 @@ const STAT_FIELDS: (keyof RecomputeStats)[] = [
   'failures',
   'statusChanges',
   'tasksCreated',
+  'expansionTasksCreated',
   'apiCalls',
 ];
 

@@ -59,6 +59,8 @@ export interface RecomputeOutcome {
   statusChanges: string[];
   /** Ids of the At-risk tasks created in this call, by company. */
   tasksCreated: { companyId: string; taskId: string }[];
+  /** Ids of the expansion tasks created in this call, by company. */
+  expansionTasksCreated: { companyId: string; taskId: string }[];
   /** HubSpot helper calls made (an association read that follows paging may count as one). */
   apiCalls: number;
 }
