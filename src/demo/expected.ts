@@ -1,12 +1,18 @@
 import type { PortalHandle } from '../../sandbox';
 import {
+  detectExpansionSignals,
   requiredInputs,
   scoreCompany,
+  type ExpansionSignal,
   type CompanySnapshot,
   type ScoreConfig,
   type ScoreResult,
 } from '../engine';
-import { formatDrivers } from '../../webhooks/recompute/properties';
+import {
+  formatDrivers,
+  formatMultiCheckbox,
+  sameOptions,
+} from '../../webhooks/recompute/properties';
 
 /**
  * Builds a company's engine input straight from the sandbox's store, without the HubSpot API or
@@ -91,9 +97,12 @@ export interface ScoreMismatch {
   expected: string;
 }
 
+/** Properties holding a multiple-checkbox value, compared as sets of options. */
+const MULTI_CHECKBOX = new Set(['cs_expansion_signals']);
+
 /**
  * Scores a company from the sandbox's data at `asOf` and compares the result with the
- * properties the app wrote: score, status, drivers and coverage.
+ * properties the app wrote: score, status, drivers, coverage and expansion signals.
  */
 export function compareWithSandbox(
   portal: PortalHandle,
@@ -102,24 +111,31 @@ export function compareWithSandbox(
   closedStageIds: Set<string>,
   asOf: Date,
   previous?: ScoreResult,
-): { expected?: ScoreResult; mismatches: ScoreMismatch[] } {
+): { expected?: ScoreResult; signals?: ExpansionSignal[]; mismatches: ScoreMismatch[] } {
   const snapshot = snapshotFromSandbox(portal, companyId, config, closedStageIds);
   if (!snapshot) return { mismatches: [] };
   const expected = scoreCompany(snapshot, config, asOf, previous ? { previous } : {});
+  const signals = detectExpansionSignals(snapshot, expected, config, asOf);
   const written = portal.getObject('companies', companyId)?.properties ?? {};
   const expectedValues: Record<string, string> = {
     cs_health_score: String(expected.score),
     cs_health_status: expected.status,
     cs_health_drivers: formatDrivers(expected.drivers),
     cs_health_coverage: String(expected.coverage),
+    cs_expansion_signals: formatMultiCheckbox(signals.map((signal) => signal.kind)),
   };
   const mismatches: ScoreMismatch[] = [];
   for (const [property, value] of Object.entries(expectedValues)) {
     const have = written[property] ?? '';
-    const same = NUMERIC.has(property)
-      ? have !== '' && Math.abs(Number(have) - Number(value)) <= (TOLERANCE[property] ?? 0)
-      : have === value;
+    let same: boolean;
+    if (NUMERIC.has(property)) {
+      same = have !== '' && Math.abs(Number(have) - Number(value)) <= (TOLERANCE[property] ?? 0);
+    } else if (MULTI_CHECKBOX.has(property)) {
+      same = sameOptions(have, value);
+    } else {
+      same = have === value;
+    }
     if (!same) mismatches.push({ companyId, property, written: have, expected: value });
   }
-  return { expected, mismatches };
+  return { expected, signals, mismatches };
 }

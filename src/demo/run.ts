@@ -22,6 +22,8 @@ import {
   countByStatus,
   formatSummary,
   readWrittenScores,
+  countExpansionSignals,
+  emptySignalCounts,
   type CompanyScore,
   type DemoReport,
 } from './summary';
@@ -330,6 +332,12 @@ async function buildReport(
   const written = readWrittenScores(portal);
   const stats = await results.readStats(portal.id);
   const tasks = portal.listObjects('tasks').length;
+  if (tasks !== stats.tasksCreated + stats.expansionTasksCreated) {
+    errors.push(
+      `the portal has ${tasks} tasks, but the app counted ${stats.tasksCreated} At-risk and ` +
+        `${stats.expansionTasksCreated} expansion tasks`,
+    );
+  }
 
   if (written.size !== companies) {
     const missing = portal
@@ -360,7 +368,9 @@ async function buildReport(
     apiCalls,
     apiCallsPerCompany: companies === 0 ? 0 : apiCalls / companies,
     apiCallsByRoute,
-    tasksCreated: tasks,
+    tasksCreated: stats.tasksCreated,
+    expansionTasksCreated: stats.expansionTasksCreated,
+    expansionSignals: countExpansionSignals(portal),
     statusChanges: stats.statusChanges,
     scenario,
     verified,
@@ -433,6 +443,8 @@ function emptyReport(
     apiCallsPerCompany: 0,
     apiCallsByRoute: {},
     tasksCreated: 0,
+    expansionTasksCreated: 0,
+    expansionSignals: emptySignalCounts(),
     statusChanges: 0,
     scenario: { days: 0, changes: 0 },
     verified: 0,

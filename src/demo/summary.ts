@@ -1,4 +1,6 @@
 import type { PortalHandle } from '../../sandbox';
+import { EXPANSION_SIGNAL_KINDS, type ExpansionSignalKind } from '../engine';
+import { splitMultiCheckbox } from '../../webhooks/recompute/properties';
 
 /** The JSON report of `npm run demo -- --report FILE`. */
 export interface DemoReport {
@@ -19,7 +21,12 @@ export interface DemoReport {
   apiCallsPerCompany: number;
   /** The same requests by route, e.g. `POST /crm/v3/objects/companies/batch/update`. */
   apiCallsByRoute: Record<string, number>;
+  /** At-risk tasks created for CSMs. */
   tasksCreated: number;
+  /** Expansion tasks created for account executives. */
+  expansionTasksCreated: number;
+  /** Companies per expansion signal in the written `cs_expansion_signals`, at the end. */
+  expansionSignals: Record<ExpansionSignalKind, number>;
   statusChanges: number;
   scenario: { days: number; changes: number };
   /** Companies whose written score, status, drivers and coverage were checked against the data. */
@@ -72,6 +79,23 @@ export function countByStatus(scores: Map<string, CompanyScore>): DemoReport['by
   return counts;
 }
 
+/** Counts companies per expansion signal written in `cs_expansion_signals`. */
+export function countExpansionSignals(portal: PortalHandle): DemoReport['expansionSignals'] {
+  const counts = emptySignalCounts();
+  for (const company of portal.listObjects('companies')) {
+    for (const kind of new Set(splitMultiCheckbox(company.properties.cs_expansion_signals))) {
+      if ((EXPANSION_SIGNAL_KINDS as readonly string[]).includes(kind)) {
+        counts[kind as ExpansionSignalKind] += 1;
+      }
+    }
+  }
+  return counts;
+}
+
+export function emptySignalCounts(): DemoReport['expansionSignals'] {
+  return { seat_limit: 0, premium_features: 0, renewal_high_health: 0, team_growth: 0 };
+}
+
 /** Finds the companies whose score fell most between two readings, with their current drivers. */
 export function biggestDrops(
   portal: PortalHandle,
@@ -115,6 +139,11 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
   lines.push(`Recomputes:                ${report.recomputes}`);
   lines.push(`Status changes:            ${report.statusChanges}`);
   lines.push(`At-risk tasks created:     ${report.tasksCreated}`);
+  const signals = report.expansionSignals;
+  lines.push(
+    `Expansion signals:         ${signals.seat_limit} near seat limit, ${signals.premium_features} premium features, ${signals.renewal_high_health} renewal with high health, ${signals.team_growth} team growth`,
+  );
+  lines.push(`Expansion tasks created:   ${report.expansionTasksCreated}`);
   lines.push(
     `HubSpot API calls:         ${report.apiCalls} (${report.apiCallsPerCompany.toFixed(2)} per company)`,
   );
@@ -124,7 +153,7 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
     `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of HubSpot's ${rate.limit} per portal (${rate.headroom} to spare)`,
   );
   lines.push(
-    `Verified against the data: ${report.verified} companies (score, status, drivers, coverage)`,
+    `Verified against the data: ${report.verified} companies (score, status, drivers, coverage, expansion signals)`,
   );
   lines.push(
     `Time:                      install ${report.seconds.install.toFixed(1)} s, backfill ${report.seconds.backfill.toFixed(1)} s, scenario ${report.seconds.scenario.toFixed(1)} s, total ${report.seconds.total.toFixed(1)} s`,

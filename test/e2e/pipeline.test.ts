@@ -20,6 +20,11 @@ const CLOSED_STAGES = new Set(
 );
 
 let run: DemoRun;
+
+/** Expansion tasks carry this subject prefix; At-risk tasks name the company first. */
+function isExpansionTask(task: { properties: Record<string, string | null> }): boolean {
+  return (task.properties.hs_task_subject ?? '').startsWith('Expansion opportunity at ');
+}
 const output: string[] = [];
 
 beforeAll(async () => {
@@ -102,7 +107,7 @@ describe('pipeline end to end', () => {
 
   test('one open task per at-risk company', () => {
     const { portal } = run.context!;
-    const tasks = portal.listObjects('tasks');
+    const tasks = portal.listObjects('tasks').filter((task) => !isExpansionTask(task));
     expect(tasks).toHaveLength(run.report.tasksCreated);
     expect(tasks.length).toBeGreaterThan(0);
     const openByCompany = new Map<string, number>();
@@ -118,10 +123,51 @@ describe('pipeline end to end', () => {
     for (const count of openByCompany.values()) expect(count).toBe(1);
   });
 
+  test('expansion signals counted', () => {
+    const { portal } = run.context!;
+    const counts = { seat_limit: 0, premium_features: 0, renewal_high_health: 0, team_growth: 0 };
+    for (const company of portal.listObjects('companies')) {
+      const written = company.properties.cs_expansion_signals ?? '';
+      for (const kind of written.split(';').filter(Boolean)) {
+        expect(Object.keys(counts)).toContain(kind);
+        counts[kind as keyof typeof counts] += 1;
+      }
+      if (written !== '') {
+        expect(Date.parse(company.properties.cs_expansion_signal_at ?? '')).toBeGreaterThan(0);
+      }
+    }
+    expect(run.report.expansionSignals).toEqual(counts);
+    // The seeded data gives accounts near their seat limit and using premium features.
+    expect(counts.seat_limit).toBeGreaterThan(0);
+    expect(counts.premium_features).toBeGreaterThan(0);
+  });
+
+  test('one open expansion task per company', () => {
+    const { portal } = run.context!;
+    const tasks = portal.listObjects('tasks').filter(isExpansionTask);
+    expect(tasks).toHaveLength(run.report.expansionTasksCreated);
+    const openByCompany = new Map<string, number>();
+    for (const task of tasks) {
+      const [companyId] = portal.associatedIds('tasks', task.id, 'companies');
+      expect(companyId).toBeDefined();
+      const company = portal.getObject('companies', companyId!)!.properties;
+      const signals = portal.propertyHistory('companies', companyId!, 'cs_expansion_signals');
+      expect(signals.some((entry) => entry.value !== '')).toBe(true);
+      const owner = company.account_executive_owner_id || company.hubspot_owner_id;
+      expect(task.properties.hubspot_owner_id).toBe(owner);
+      expect(task.properties.hs_task_body).toContain('may be ready to expand');
+      if (task.properties.hs_task_status !== 'COMPLETED') {
+        openByCompany.set(companyId!, (openByCompany.get(companyId!) ?? 0) + 1);
+      }
+    }
+    for (const count of openByCompany.values()) expect(count).toBe(1);
+  });
+
   test('summary printed', () => {
     const text = output.join('\n');
     expect(text).toContain('CS Health demo summary');
     expect(text).toContain(`Scored by the app:         ${COMPANIES}`);
     expect(text).toContain('No errors.');
+    expect(text).toContain(`Expansion tasks created:   ${run.report.expansionTasksCreated}`);
   });
 });
