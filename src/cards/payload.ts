@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { EXPANSION_SIGNAL_KINDS, EXPANSION_SIGNAL_LABELS } from '../engine';
 import type {
+  ExpansionSignalRow,
   MetricBreakdownRow,
   ScoreHistoryPoint,
   ScoredHealth,
@@ -36,6 +38,10 @@ const storedResultSchema = z.object({
   workspace: z.string(),
   configVersion: z.number(),
   history: z.array(z.tuple([z.number(), z.number()])),
+  // Absent in results stored before expansion signals existed; those show none.
+  expansionSignals: z
+    .array(z.object({ kind: z.enum(EXPANSION_SIGNAL_KINDS), reason: z.string() }))
+    .optional(),
   result: z.object({
     coverage: z.number(),
     drivers: z.array(z.string()),
@@ -145,6 +151,11 @@ export function scoredHealth(
     coverage: result.result.coverage,
     breakdown: result.result.breakdown.slice(0, MAX_BREAKDOWN_ROWS).map(toRow),
     drivers: result.result.drivers.slice(0, MAX_DRIVERS),
+    expansionSignals: (result.expansionSignals ?? []).map((signal): ExpansionSignalRow => ({
+      kind: signal.kind,
+      label: EXPANSION_SIGNAL_LABELS[signal.kind],
+      reason: signal.reason,
+    })),
     history,
     workspace: result.workspace,
     configVersion: result.configVersion,

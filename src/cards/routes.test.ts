@@ -186,6 +186,41 @@ describe('GET /cards/health', () => {
     ]);
   });
 
+  test('returns the expansion signals with reasons', async () => {
+    const stored = engineResult(
+      '42',
+      { ...properties, seats_used: '38', premium_features_used: '3' },
+      computedAt,
+    );
+    await harness.results.saveResults(PORTAL_ID, [stored], new Map());
+
+    const response = await signedGet(CASE_PATH);
+    expect(response.status).toBe(200);
+    const health = response.body as ScoredHealth;
+    expect(health.expansionSignals).toEqual([
+      {
+        kind: 'seat_limit',
+        label: 'Near seat limit',
+        reason: 'Uses 38 of 40 licensed seats (95%)',
+      },
+      {
+        kind: 'premium_features',
+        label: 'Uses premium features',
+        reason: 'Uses 3 premium features',
+      },
+    ]);
+  });
+
+  test('shows no signals for an older stored result', async () => {
+    const { expansionSignals, ...older } = engineResult('42', properties, computedAt);
+    expect(expansionSignals).toEqual([]);
+    await harness.results.saveResults(PORTAL_ID, [older], new Map());
+
+    const response = await signedGet(CASE_PATH);
+    expect(response.status).toBe(200);
+    expect((response.body as ScoredHealth).expansionSignals).toEqual([]);
+  });
+
   test('describes each metric in plain words', async () => {
     const stored = engineResult('42', properties, computedAt);
     await harness.results.saveResults(PORTAL_ID, [stored], new Map());

@@ -1,7 +1,12 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import type IORedis from 'ioredis';
-import { DEFAULT_SCORE_CONFIG, scoreCompany, type CompanySnapshot } from '../engine';
+import {
+  DEFAULT_SCORE_CONFIG,
+  detectExpansionSignals,
+  scoreCompany,
+  type CompanySnapshot,
+} from '../engine';
 import { createLogger, type Logger } from '../log';
 import { InstallationStore } from '../store/installations';
 import { ProgressStore } from '../../webhooks/backfill/progress';
@@ -116,6 +121,12 @@ export function engineResult(
     feedback: [],
   };
   const result = scoreCompany(snapshot, DEFAULT_SCORE_CONFIG, new Date(computedAt));
+  const expansionSignals = detectExpansionSignals(
+    snapshot,
+    result,
+    DEFAULT_SCORE_CONFIG,
+    new Date(computedAt),
+  );
   return {
     companyId,
     score: result.score,
@@ -128,6 +139,7 @@ export function engineResult(
     ticketIds: ['9001'],
     contactIds: [],
     feedbackIds: [],
+    expansionSignals,
   };
 }
 

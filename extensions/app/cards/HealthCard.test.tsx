@@ -70,6 +70,18 @@ function scoredHealth(overrides: Partial<ScoredHealth> = {}): ScoredHealth {
       },
     ],
     drivers: ['Usage 3.2 events per seat this week', '1 open ticket'],
+    expansionSignals: [
+      {
+        kind: 'seat_limit',
+        label: 'Near seat limit',
+        reason: 'Uses 46 of 50 licensed seats (92%)',
+      },
+      {
+        kind: 'renewal_high_health',
+        label: 'Renewal with high health',
+        reason: 'Renews on 2027-01-15 (in 42 days) with a Healthy score of 72',
+      },
+    ],
     history: [
       { at: '2026-11-27T10:00:00.000Z', score: 67 },
       { at: '2026-12-04T10:00:00.000Z', score: 72 },
@@ -228,6 +240,22 @@ describe('HealthCard scored state', () => {
     const card = await renderLoaded(scoredHealth({ drivers: [] }));
     expect(card.maybeFindByTestId(List, 'drivers')).toBeNull();
     expect(card.findByTestId(Text, 'no-drivers').text).toBe('No single metric stands out.');
+  });
+
+  test('lists the expansion signals with reasons', async () => {
+    const card = await renderLoaded(scoredHealth());
+    const items = card.findByTestId(List, 'expansion-signals').findAll(Text);
+    expect(items.map((item) => item.text)).toEqual([
+      'Near seat limit: Uses 46 of 50 licensed seats (92%)',
+      'Renewal with high health: Renews on 2027-01-15 (in 42 days) with a Healthy score of 72',
+    ]);
+    expect(card.maybeFindByTestId(Text, 'no-expansion-signals')).toBeNull();
+  });
+
+  test('says so when no expansion signal is on', async () => {
+    const card = await renderLoaded(scoredHealth({ expansionSignals: [] }));
+    expect(card.maybeFindByTestId(List, 'expansion-signals')).toBeNull();
+    expect(card.findByTestId(Text, 'no-expansion-signals').text).toBe('No expansion signal is on.');
   });
 
   test('shows the breakdown table per metric', async () => {

@@ -24,7 +24,7 @@ import {
   statusLabel,
   statusVariant,
 } from './format';
-import type { MetricBreakdownRow, ScoredHealth } from './types';
+import type { ExpansionSignalRow, MetricBreakdownRow, ScoredHealth } from './types';
 
 /**
  * Below this coverage the card warns that the score rests on fewer signals than configured. With
@@ -42,6 +42,7 @@ export function ScoreView({ health, timeZone }: { health: ScoredHealth; timeZone
       <ScoreSummary health={health} />
       {health.coverage < LOW_COVERAGE_PERCENT && <CoverageNote health={health} />}
       <Drivers drivers={health.drivers} />
+      <ExpansionSignals signals={health.expansionSignals} />
       <Breakdown rows={health.breakdown} />
       <Trend health={health} />
       <Text variant="microcopy" testId="computed">
@@ -131,6 +132,23 @@ function Drivers({ drivers }: { drivers: string[] }) {
         <List variant="unordered" testId="drivers">
           {drivers.map((driver, index) => (
             <Text key={`${index}-${driver}`}>{driver}</Text>
+          ))}
+        </List>
+      )}
+    </Flex>
+  );
+}
+
+function ExpansionSignals({ signals }: { signals: ExpansionSignalRow[] }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Heading>Expansion signals</Heading>
+      {signals.length === 0 ? (
+        <Text testId="no-expansion-signals">No expansion signal is on.</Text>
+      ) : (
+        <List variant="unordered" testId="expansion-signals">
+          {signals.map((signal) => (
+            <Text key={signal.kind}>{`${signal.label}: ${signal.reason}`}</Text>
           ))}
         </List>
       )}

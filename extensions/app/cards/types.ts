@@ -24,6 +24,19 @@ export interface MetricBreakdownRow {
   missing: string | null;
 }
 
+/** Internal values of the `cs_expansion_signals` options. */
+export type ExpansionSignalKind =
+  'seat_limit' | 'premium_features' | 'renewal_high_health' | 'team_growth';
+
+/** One active expansion signal, with the reason it is on. */
+export interface ExpansionSignalRow {
+  kind: ExpansionSignalKind;
+  /** The option label HubSpot shows, e.g. "Near seat limit". */
+  label: string;
+  /** Plain words, e.g. "Uses 46 of 50 licensed seats (92%)". */
+  reason: string;
+}
+
 /** One stored score of the company, oldest first in {@link ScoredHealth.history}. */
 export interface ScoreHistoryPoint {
   /** ISO 8601 time of the computation. */
@@ -47,6 +60,8 @@ export interface ScoredHealth {
   breakdown: MetricBreakdownRow[];
   /** The main reasons for the score, in plain words, most important first. */
   drivers: string[];
+  /** Expansion signals on at the computation shown; empty when none is on. */
+  expansionSignals: ExpansionSignalRow[];
   history: ScoreHistoryPoint[];
   workspace: string;
   configVersion: number;
