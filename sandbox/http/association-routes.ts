@@ -2,8 +2,8 @@ import { associationTypeIds } from '../store/associations';
 import type { CrmObjectType } from '../store/changes';
 import { OBJECT_TYPES } from '../store/object-types';
 import { json, type ApiRequest, type ApiRoute, type Reply } from './context';
-import { notFoundError, validationError } from './errors';
-import { apiSource, storeFailure } from './object-routes';
+import { notFoundError, standardError, validationError } from './errors';
+import { apiSource, requireHubSpotDefined, storeFailure } from './object-routes';
 import { associationTypesOf, objectTypeParam } from './serialize';
 
 /** Inputs per v4 association batch read. */
@@ -62,8 +62,9 @@ function page(
 ) {
   const store = request.portal.store;
   const targets = store.associations.targets(from, fromId, to);
+  // The v4 and 2026-03 specs (and the 13.x client's model) type toObjectId as a string.
   const results = targets.slice(offset, offset + limit).map((toId) => ({
-    toObjectId: Number(toId),
+    toObjectId: toId,
     associationTypes: associationTypesOf(store, from, fromId, to, toId),
   }));
   const hasMore = offset + limit < targets.length;
@@ -97,13 +98,14 @@ function batchRead(request: ApiRequest): Reply {
       ? page(request, from, record.id, to, offset, MAX_ASSOCIATION_PAGE)
       : { results: [], nextOffset: undefined };
     if (to_.length === 0) {
-      errors.push({
-        status: 'error',
-        category: 'OBJECT_NOT_FOUND',
-        subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
-        message: `No ${OBJECT_TYPES[to].singular} is associated with ${OBJECT_TYPES[from].singular} ${id}.`,
-        context: { fromObjectId: [id] },
-      });
+      errors.push(
+        standardError(
+          'OBJECT_NOT_FOUND',
+          `No ${OBJECT_TYPES[to].singular} is associated with ${OBJECT_TYPES[from].singular} ${id}.`,
+          { fromObjectId: [id] },
+          { subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND' },
+        ),
+      );
       return;
     }
     const result: Record<string, unknown> = { from: { id }, to: to_ };
@@ -194,6 +196,7 @@ function createWithTypes(request: ApiRequest): Reply {
   }
   let primary = false;
   for (const spec of request.body) {
+    requireHubSpotDefined(spec);
     const typeId = isObject(spec) ? Number(spec.associationTypeId) : Number.NaN;
     if (typeId === ids.primaryTypeId) primary = true;
     else if (typeId !== ids.typeId) {
@@ -211,9 +214,9 @@ function createWithTypes(request: ApiRequest): Reply {
   }
   return json(201, {
     fromObjectTypeId: OBJECT_TYPES[from].objectTypeId,
-    fromObjectId: Number(fromId),
+    fromObjectId: fromId,
     toObjectTypeId: OBJECT_TYPES[to].objectTypeId,
-    toObjectId: Number(toId),
+    toObjectId: toId,
     labels: primary ? ['Primary'] : [],
   });
 }

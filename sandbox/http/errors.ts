@@ -25,6 +25,19 @@ export function errorBody(
   return { status: 'error', message, correlationId: correlationId(), category, ...extra };
 }
 
+/**
+ * One entry of a batch response's `errors` array, in HubSpot's StandardError shape. The spec
+ * requires `status`, `category`, `message`, `context`, `errors` and `links` on every entry.
+ */
+export function standardError(
+  category: string,
+  message: string,
+  context: Record<string, string[]>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { status: 'error', category, message, context, errors: [], links: {}, ...extra };
+}
+
 export function validationError(
   message: string,
   extra: Record<string, unknown> = {},

@@ -6,7 +6,13 @@ import { StoreError, type PortalStore, type WriteSource } from '../store/portal-
 import type { PropertyValueError } from '../store/property-values';
 import { SearchRequestError, searchRecords } from '../store/search';
 import { json, type ApiRequest, type ApiRoute, type Reply } from './context';
-import { errorBody, HubSpotHttpError, notFoundError, validationError } from './errors';
+import {
+  errorBody,
+  HubSpotHttpError,
+  notFoundError,
+  standardError,
+  validationError,
+} from './errors';
 import { listParam, objectTypeParam, serializeRecord, type RecordView } from './serialize';
 
 /** Inputs per batch request, the same for read, create, update and archive. */
@@ -23,7 +29,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 function readScopes(params: Record<string, string>): string[][] {
   try {
-    return [OBJECT_TYPES[objectTypeParam(params)].readScopes];
+    const info = OBJECT_TYPES[objectTypeParam(params)];
+    return [info.readScopes, ...(info.additionalReadScopes ?? []).map((scope) => [scope])];
   } catch {
     return [];
   }
@@ -122,12 +129,11 @@ function batchTimes(startedAt: string) {
 }
 
 function missingIdsError(type: CrmObjectType, ids: string[]) {
-  return {
-    status: 'error',
-    category: 'OBJECT_NOT_FOUND',
-    message: `Could not find some ${OBJECT_TYPES[type].associationName} records; they may be archived or never existed. Check that the ids are right.`,
-    context: { ids },
-  };
+  return standardError(
+    'OBJECT_NOT_FOUND',
+    `Could not find some ${OBJECT_TYPES[type].associationName} records; they may be archived or never existed. Check that the ids are right.`,
+    { ids },
+  );
 }
 
 /** Finds records by a unique property other than the record id (for example email). */
@@ -211,6 +217,27 @@ function listRecords(request: ApiRequest): Reply {
   return json(200, body);
 }
 
+/** The associationCategory values of the AssociationSpec schema (CRM v3 and associations v4). */
+const ASSOCIATION_CATEGORIES = ['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED'];
+
+/**
+ * Checks the `associationCategory` of an AssociationSpec. A value outside the spec's enum is
+ * invalid, and the sandbox defines types in HUBSPOT_DEFINED only, so the other two find no type.
+ */
+export function requireHubSpotDefined(spec: unknown): void {
+  const category = isObject(spec) ? spec.associationCategory : undefined;
+  if (typeof category !== 'string' || !ASSOCIATION_CATEGORIES.includes(category)) {
+    throw validationError(
+      `associationCategory ${JSON.stringify(category)} is not valid. Use one of ${ASSOCIATION_CATEGORIES.join(', ')}.`,
+    );
+  }
+  if (category !== 'HUBSPOT_DEFINED') {
+    throw validationError(
+      `No ${category} association type ${JSON.stringify(isObject(spec) ? spec.associationTypeId : undefined)} exists in this portal. The sandbox defines HUBSPOT_DEFINED types only.`,
+    );
+  }
+}
+
 /** Parses create-time associations: [{ to: { id }, types: [{ associationCategory, associationTypeId }] }]. */
 function parseCreateAssociations(
   type: CrmObjectType,
@@ -229,6 +256,7 @@ function parseCreateAssociations(
     }
     const toId = String(entry.to.id);
     return entry.types.map((typeSpec) => {
+      requireHubSpotDefined(typeSpec);
       const typeId = isObject(typeSpec) ? Number(typeSpec.associationTypeId) : Number.NaN;
       for (const toType of CRM_OBJECT_TYPES) {
         const ids = associationTypeIds(type, toType);

@@ -10,7 +10,7 @@ import {
 } from '../store/property-definitions';
 import { customDefinition } from '../store/seed-loader';
 import { json, type ApiRequest, type ApiRoute, type Reply } from './context';
-import { conflictError, notFoundError, validationError } from './errors';
+import { conflictError, notFoundError, standardError, validationError } from './errors';
 import { MAX_BATCH_INPUTS } from './object-routes';
 import { objectTypeParam } from './serialize';
 
@@ -37,7 +37,9 @@ function schemaScopes(write: boolean) {
     const schema = SCHEMA_SCOPES[type];
     const info = OBJECT_TYPES[type];
     if (!schema) return [write ? info.writeScopes.concat(info.readScopes) : info.readScopes];
-    return [write ? [`${schema}.write`] : [`${schema}.read`, `${schema}.write`]];
+    if (write) return [[`${schema}.write`]];
+    // The v3 spec also lets the object scopes read properties, e.g. crm.objects.companies.read.
+    return [[`${schema}.read`, `${schema}.write`, ...info.readScopes, ...info.writeScopes]];
   };
 }
 
@@ -286,12 +288,13 @@ function batchCreateProperties(request: ApiRequest): Reply {
   for (const definition of definitions) {
     const existing = store.properties[type].get(definition.name);
     if (existing && !existing.archived) {
-      errors.push({
-        status: 'error',
-        category: 'OBJECT_ALREADY_EXISTS',
-        message: `A property named ${definition.name} already exists on ${type}.`,
-        context: { name: [definition.name] },
-      });
+      errors.push(
+        standardError(
+          'OBJECT_ALREADY_EXISTS',
+          `A property named ${definition.name} already exists on ${type}.`,
+          { name: [definition.name] },
+        ),
+      );
       continue;
     }
     store.properties[type].set(definition.name, definition);
@@ -332,12 +335,9 @@ function batchReadProperties(request: ApiRequest): Reply {
   if (missing.length === 0) return json(200, body);
   body.numErrors = 1;
   body.errors = [
-    {
-      status: 'error',
-      category: 'OBJECT_NOT_FOUND',
-      message: `Some properties do not exist on ${type}.`,
-      context: { names: missing },
-    },
+    standardError('OBJECT_NOT_FOUND', `Some properties do not exist on ${type}.`, {
+      names: missing,
+    }),
   ];
   return json(207, body);
 }

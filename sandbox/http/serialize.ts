@@ -106,6 +106,8 @@ export function associationTypesOf(
   ) {
     types.push({ category: 'HUBSPOT_DEFINED', typeId: ids.primaryTypeId, label: 'Primary' });
   }
+  // TODO: the v4 spec types label as an optional string. Confirm that HubSpot sends null, not
+  // nothing, for an unlabelled type.
   types.push({ category: 'HUBSPOT_DEFINED', typeId: ids.typeId, label: null });
   return types;
 }

@@ -30,20 +30,25 @@ function getPipeline(request: ApiRequest) {
   return pipeline;
 }
 
-function serializeOwner(owner: Owner) {
-  return {
+/**
+ * An owner in the PublicOwner shape. The spec types `userId` as an integer that is not nullable,
+ * so an archived owner's user id appears only as `userIdIncludingInactive`.
+ */
+function serializeOwner(owner: Owner): Record<string, unknown> {
+  const result: Record<string, unknown> = {
     id: owner.id,
     email: owner.email,
     type: 'PERSON',
     firstName: owner.firstName,
     lastName: owner.lastName,
-    userId: owner.archived ? null : owner.userId,
-    userIdIncludingInactive: owner.userId,
-    createdAt: owner.createdAt,
-    updatedAt: owner.updatedAt,
-    archived: owner.archived,
-    teams: owner.teams,
   };
+  if (!owner.archived) result.userId = owner.userId;
+  result.userIdIncludingInactive = owner.userId;
+  result.createdAt = owner.createdAt;
+  result.updatedAt = owner.updatedAt;
+  result.archived = owner.archived;
+  result.teams = owner.teams;
+  return result;
 }
 
 /** Owners sorted by numeric id; `archived=true` returns only archived owners, as in HubSpot. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type {
   ApiRoute,
   OpenRoute,
@@ -12,9 +12,7 @@ import { correlationId, errorBody, expiredAuthenticationError } from '../http/er
 import { renderConsentPage, renderErrorPage } from './consent-page';
 import type { AccessToken, RefreshToken } from './tokens';
 
-type TokenFlavor = 'v1' | 'v3';
-
-/** Pairs of HubSpot's token-endpoint status and the RFC 6749 error the newer endpoints add. */
+/** HubSpot's token-endpoint status codes, each with the RFC 6749 error code it maps to. */
 const TOKEN_ERRORS = {
   BAD_GRANT_TYPE: {
     error: 'unsupported_grant_type',
@@ -31,19 +29,24 @@ const TOKEN_ERRORS = {
 } as const;
 type TokenErrorStatus = keyof typeof TOKEN_ERRORS;
 
-function tokenError(flavor: TokenFlavor, status: TokenErrorStatus): Reply {
+/**
+ * A 400 from the token, introspect and revoke endpoints. HubSpot's changelog entry "New OAuth v3
+ * API endpoints and standardized error responses" says v1 and v3 both return the RFC 6749 `error`
+ * and `error_description` beside the older `status` and `message`. The specs' Error schema also
+ * requires `category`.
+ */
+function tokenError(status: TokenErrorStatus): Reply {
   const { error, message } = TOKEN_ERRORS[status];
-  const body: Record<string, unknown> = {
+  return json(400, {
     status,
     message,
     correlationId: correlationId(),
     requestId: randomUUID(),
-  };
-  if (flavor === 'v3') {
-    body.error = error;
-    body.error_description = message;
-  }
-  return json(400, body);
+    // TODO: confirm HubSpot's category for token errors. VALIDATION_ERROR is the spec's example.
+    category: 'VALIDATION_ERROR',
+    error,
+    error_description: message,
+  });
 }
 
 function form(request: RouteRequest): URLSearchParams {
@@ -182,63 +185,48 @@ function authorizeDecision(request: RouteRequest): Reply {
   return redirect(target.toString());
 }
 
-function tokenResponse(
-  flavor: TokenFlavor,
-  access: AccessToken,
-  refresh: RefreshToken,
-  ttlMs: number,
-): Reply {
-  const body: Record<string, unknown> = {
+/** Builds the AccessTokenResponse that the v1, v3 and 2026-03 specs share. */
+function tokenResponse(access: AccessToken, refresh: RefreshToken, ttlMs: number): Reply {
+  return json(200, {
     token_type: 'bearer',
     access_token: access.token,
     refresh_token: refresh.token,
     expires_in: Math.round(ttlMs / 1000),
     hub_id: access.portalId,
-  };
-  if (flavor === 'v3') {
-    body.scopes = access.scopes;
-    body.user_id = access.userId;
-    body.token_use = 'access';
-  }
-  return json(200, body);
+    user_id: access.userId,
+    scopes: access.scopes,
+    token_use: 'access_token',
+  });
 }
 
-function tokenEndpoint(flavor: TokenFlavor) {
-  return (request: RouteRequest): Reply => {
-    const { state } = request;
-    const params = form(request);
-    const grantType = params.get('grant_type');
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
-      return tokenError(flavor, 'BAD_GRANT_TYPE');
-    if (params.get('client_id') !== state.app.clientId) return tokenError(flavor, 'BAD_CLIENT_ID');
-    if (params.get('client_secret') !== state.app.clientSecret)
-      return tokenError(flavor, 'BAD_CLIENT_SECRET');
+function tokenEndpoint(request: RouteRequest): Reply {
+  const { state } = request;
+  const params = form(request);
+  const grantType = params.get('grant_type');
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
+    return tokenError('BAD_GRANT_TYPE');
+  if (params.get('client_id') !== state.app.clientId) return tokenError('BAD_CLIENT_ID');
+  if (params.get('client_secret') !== state.app.clientSecret)
+    return tokenError('BAD_CLIENT_SECRET');
 
-    if (grantType === 'authorization_code') {
-      const code = state.tokens.consumeCode(params.get('code') ?? '');
-      if (!code) return tokenError(flavor, 'BAD_AUTH_CODE');
-      if (code.redirectUri !== params.get('redirect_uri'))
-        return tokenError(flavor, 'BAD_REDIRECT_URI');
-      const portal = state.portals.get(code.portalId);
-      if (!portal?.installed) return tokenError(flavor, 'BAD_AUTH_CODE');
-      state.counter.countForPortal(request.countKey, portal.id);
-      const { access, refresh } = state.tokens.issue(code.portalId, code.scopes, code.userId);
-      return tokenResponse(flavor, access, refresh, state.tokens.accessTokenTtlMs);
-    }
+  if (grantType === 'authorization_code') {
+    const code = state.tokens.consumeCode(params.get('code') ?? '');
+    if (!code) return tokenError('BAD_AUTH_CODE');
+    if (code.redirectUri !== params.get('redirect_uri')) return tokenError('BAD_REDIRECT_URI');
+    const portal = state.portals.get(code.portalId);
+    if (!portal?.installed) return tokenError('BAD_AUTH_CODE');
+    state.counter.countForPortal(request.countKey, portal.id);
+    const { access, refresh } = state.tokens.issue(code.portalId, code.scopes, code.userId);
+    return tokenResponse(access, refresh, state.tokens.accessTokenTtlMs);
+  }
 
-    const known = state.tokens.findRefresh(params.get('refresh_token') ?? '');
-    // Token calls carry no bearer token, so the refresh token identifies the portal to count.
-    if (known) state.counter.countForPortal(request.countKey, known.portalId);
-    const refreshed = state.tokens.useRefreshToken(params.get('refresh_token') ?? '');
-    const portal = refreshed ? state.portals.get(refreshed.refresh.portalId) : undefined;
-    if (!refreshed || !portal?.installed) return tokenError(flavor, 'BAD_REFRESH_TOKEN');
-    return tokenResponse(
-      flavor,
-      refreshed.access,
-      refreshed.refresh,
-      state.tokens.accessTokenTtlMs,
-    );
-  };
+  const known = state.tokens.findRefresh(params.get('refresh_token') ?? '');
+  // Token calls carry no bearer token, so the refresh token identifies the portal to count.
+  if (known) state.counter.countForPortal(request.countKey, known.portalId);
+  const refreshed = state.tokens.useRefreshToken(params.get('refresh_token') ?? '');
+  const portal = refreshed ? state.portals.get(refreshed.refresh.portalId) : undefined;
+  if (!refreshed || !portal?.installed) return tokenError('BAD_REFRESH_TOKEN');
+  return tokenResponse(refreshed.access, refreshed.refresh, state.tokens.accessTokenTtlMs);
 }
 
 function accessTokenActive(
@@ -267,12 +255,48 @@ function userEmail(state: SandboxState, portalId: number): string {
   return portal ? installingUser(portal).email : '';
 }
 
+/**
+ * Builds the spec's SignedAccessToken block of an access-token introspection, with `expiresAt`
+ * in epoch ms.
+ * TODO: the spec gives the scope lists and signatures as strings without a format, so these
+ * values match the types only.
+ */
+function signedAccessToken(state: SandboxState, token: AccessToken): Record<string, unknown> {
+  const signature = createHmac('sha256', state.app.clientSecret)
+    .update(token.token)
+    .digest('base64');
+  return {
+    appId: state.app.appId,
+    appInstallId: `${state.app.appId}-${token.portalId}`,
+    audience: state.app.clientId,
+    expiresAt: token.expiresAt,
+    hubId: token.portalId,
+    hublet: 'na1',
+    installingUserId: token.userId,
+    isPrivateDistribution: false,
+    isServiceAccount: false,
+    isUserLevel: false,
+    newSignature: signature,
+    scopeToScopeGroupPks: '',
+    scopes: token.scopes.join(','),
+    signature,
+    trialScopeToScopeGroupPks: '',
+    trialScopes: '',
+    userId: token.userId,
+  };
+}
+
+/**
+ * Introspects a token and returns its metadata in the 2026-03 spec's
+ * PublicAccessTokenInfoResponse or PublicRefreshTokenInfoResponse shape. An unknown, expired or revoked token gets the RFC 7662
+ * response `{"active": false}`, which the spec does not describe.
+ */
 function introspect(request: RouteRequest): Reply {
   const { state } = request;
   const params = form(request);
-  if (params.get('client_id') !== state.app.clientId) return tokenError('v3', 'BAD_CLIENT_ID');
+  if (params.get('client_id') !== state.app.clientId) return tokenError('BAD_CLIENT_ID');
   if (params.get('client_secret') !== state.app.clientSecret)
-    return tokenError('v3', 'BAD_CLIENT_SECRET');
+    return tokenError('BAD_CLIENT_SECRET');
   const value = params.get('token') ?? '';
   const hint = params.get('token_type_hint');
   const access = hint === 'refresh_token' ? undefined : state.tokens.findAccess(value);
@@ -280,27 +304,31 @@ function introspect(request: RouteRequest): Reply {
 
   const base = (portalId: number, scopes: string[], userId: number) => ({
     active: true,
-    hub_id: portalId,
-    user_id: userId,
-    user: userEmail(state, portalId),
     app_id: state.app.appId,
     client_id: state.app.clientId,
     hub_domain: hubDomain(portalId),
+    hub_id: portalId,
     scopes,
-    is_private_distribution: false,
+    token: value,
+    user: userEmail(state, portalId),
+    user_id: userId,
   });
 
   if (accessTokenActive(state, access)) {
     return json(200, {
       ...base(access.portalId, access.scopes, access.userId),
-      token_use: 'access',
       expires_in: Math.floor((access.expiresAt - Date.now()) / 1000),
+      is_private_distribution: false,
+      signed_access_token: signedAccessToken(state, access),
+      token_type: 'access',
+      token_use: 'access_token',
     });
   }
   if (refreshTokenActive(state, refresh)) {
     return json(200, {
       ...base(refresh.portalId, refresh.scopes, refresh.userId),
-      token_use: 'refresh',
+      token_type: 'refresh',
+      token_use: 'refresh_token',
     });
   }
   return json(200, { active: false });
@@ -309,9 +337,9 @@ function introspect(request: RouteRequest): Reply {
 function revoke(request: RouteRequest): Reply {
   const { state } = request;
   const params = form(request);
-  if (params.get('client_id') !== state.app.clientId) return tokenError('v3', 'BAD_CLIENT_ID');
+  if (params.get('client_id') !== state.app.clientId) return tokenError('BAD_CLIENT_ID');
   if (params.get('client_secret') !== state.app.clientSecret)
-    return tokenError('v3', 'BAD_CLIENT_SECRET');
+    return tokenError('BAD_CLIENT_SECRET');
   const value = params.get('token') ?? '';
   // RFC 7009: revoking an unknown token still succeeds.
   if (!state.tokens.revokeRefreshToken(value)) state.tokens.revokeAccessToken(value);
@@ -336,14 +364,12 @@ function accessTokenInfo(request: RouteRequest): Reply {
     user: userEmail(state, token.portalId),
     hub_domain: hubDomain(token.portalId),
     scopes: token.scopes,
-    scope_to_scope_group_pks: [],
-    trial_scopes: [],
-    trial_scope_to_scope_group_pks: [],
     hub_id: token.portalId,
     app_id: state.app.appId,
     expires_in: Math.floor((token.expiresAt - Date.now()) / 1000),
     user_id: token.userId,
     token_type: 'access',
+    is_private_distribution: false,
   });
 }
 
@@ -385,9 +411,9 @@ export function oauthRoutes(): OpenRoute[] {
     route('GET', '/oauth/authorize', authorizePage),
     route('GET', '/oauth/{portalId}/authorize', authorizePage),
     route('POST', '/oauth/authorize/decision', authorizeDecision),
-    route('POST', '/oauth/v1/token', tokenEndpoint('v1')),
-    route('POST', '/oauth/v3/token', tokenEndpoint('v3')),
-    route('POST', '/oauth/2026-03/token', tokenEndpoint('v3')),
+    route('POST', '/oauth/v1/token', tokenEndpoint),
+    route('POST', '/oauth/v3/token', tokenEndpoint),
+    route('POST', '/oauth/2026-03/token', tokenEndpoint),
     route('POST', '/oauth/2026-03/token/introspect', introspect),
     route('POST', '/oauth/2026-03/token/revoke', revoke),
     route('GET', '/oauth/v1/access-tokens/{token}', accessTokenInfo),

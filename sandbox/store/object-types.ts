@@ -15,7 +15,10 @@ export interface ObjectTypeInfo {
   defaultReturned: string[];
   /** Properties the search `query` string matches against. */
   queryProperties: string[];
+  /** A token needs one of these to read the type. */
   readScopes: string[];
+  /** Further scopes that every read needs, besides one of `readScopes`. */
+  additionalReadScopes?: string[];
   writeScopes: string[];
   /** HubSpot serves feedback submissions read-only through the API. */
   readOnly: boolean;
@@ -139,6 +142,8 @@ export const OBJECT_TYPES: Record<CrmObjectType, ObjectTypeInfo> = {
     defaultReturned: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
     queryProperties: ['hs_content'],
     readScopes: ['crm.objects.feedback_submissions.read'],
+    // HubSpot's v3 spec lists both scopes in one security requirement for every read.
+    additionalReadScopes: ['crm.objects.contacts.read'],
     writeScopes: [],
     readOnly: true,
   },

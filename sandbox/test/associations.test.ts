@@ -32,7 +32,7 @@ describe('per-record listing', () => {
   it('pages 250 tickets in three requests and omits paging on the last page', async () => {
     const first = await raw(t.sandbox, 'GET', listPath(), { token: t.token });
     const firstBody = first.body as {
-      results: { toObjectId: number }[];
+      results: { toObjectId: string }[];
       paging: { next: { after: string } };
     };
     expect(firstBody.results).toHaveLength(100);
@@ -48,7 +48,7 @@ describe('per-record listing', () => {
     expect(thirdBody).not.toHaveProperty('paging');
 
     const all = [...firstBody.results, ...secondBody.results, ...thirdBody.results] as {
-      toObjectId: number;
+      toObjectId: string;
     }[];
     expect(new Set(all.map((item) => String(item.toObjectId)))).toEqual(new Set(ticketIds));
   });
@@ -63,9 +63,9 @@ describe('per-record listing', () => {
       },
     );
     const body = response.body as {
-      results: { toObjectId: number; associationTypes: unknown[] }[];
+      results: { toObjectId: string; associationTypes: unknown[] }[];
     };
-    expect(body.results[0]?.toObjectId).toBe(Number(companyId));
+    expect(body.results[0]?.toObjectId).toBe(companyId);
     expect(body.results[0]?.associationTypes).toEqual([
       { category: 'HUBSPOT_DEFINED', typeId: 339, label: null },
     ]);

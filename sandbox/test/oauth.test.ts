@@ -157,13 +157,13 @@ describe('token endpoints', () => {
     expect(access.body).toMatchObject({
       active: true,
       hub_id: portal.id,
-      token_use: 'access',
+      token_use: 'access_token',
       app_id: sandbox.app.appId,
     });
     const refresh = await raw(sandbox, 'POST', '/oauth/2026-03/token/introspect', {
       form: tokenForm({ token: refreshToken, token_type_hint: 'refresh_token' }),
     });
-    expect(refresh.body).toMatchObject({ active: true, token_use: 'refresh' });
+    expect(refresh.body).toMatchObject({ active: true, token_use: 'refresh_token' });
     const unknown = await raw(sandbox, 'POST', '/oauth/2026-03/token/introspect', {
       form: tokenForm({ token: 'nope' }),
     });
@@ -192,7 +192,7 @@ describe('token endpoints', () => {
     });
     expect(response.status).toBe(400);
     expect((response.body as { status: string }).status).toBe('BAD_CLIENT_SECRET');
-    expect(response.body).not.toHaveProperty('error');
+    expect((response.body as { error: string }).error).toBe('invalid_client');
   });
 
   it('answers BAD_REFRESH_TOKEN on both endpoints after an uninstall', async () => {
