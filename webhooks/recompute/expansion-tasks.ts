@@ -65,6 +65,8 @@ export async function createExpansionTasks(
         record.openExpansionTaskId &&
         (await isTaskOpen(ctx.client, record.openExpansionTaskId, calls))
       ) {
+        // TODO: add a signal gained while the task is open to that task; today only the
+        // property and cs_expansion_signal_at show it.
         delete record.expansionTaskPending;
         continue;
       }
