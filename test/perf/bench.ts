@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import type { PortalHandle } from '../../sandbox';
 import { DEFAULT_SCORE_CONFIG, requiredInputs } from '../../src/engine';
@@ -9,7 +11,7 @@ import type { LoadResult, LoadSpec } from './bench/loadgen';
 import { startAppStack, type AppStack } from './common/app-stack';
 import { installPortal } from './common/install';
 import { exitWith, round, type GoalResult } from './common/report';
-import { RssSampler } from './common/rss';
+import { cpuSeconds, RssSampler } from './common/rss';
 import { mean, percentile, sleep, waitUntil } from './common/stats';
 
 /**
@@ -197,6 +199,9 @@ exitWith({
       const routesBefore = stack.sandbox.requestCountsByPortal(big.id);
       const callsBefore = routesBefore.total ?? 0;
       rss.start();
+      // The sandbox shares this process, so its event-loop delay shows when its answers stall.
+      const sandboxDelay = monitorEventLoopDelay({ resolution: 10 });
+      sandboxDelay.enable();
       await sleep(3000);
       const fairness = await measureAlone(small, tracker, [...smallCompanies], phases).catch(
         (error: unknown) => {
@@ -204,6 +209,7 @@ exitWith({
           return { latenciesMs: [], unmatched: 0 };
         },
       );
+      sandboxDelay.disable();
       step(
         `small portal during the backfill: p95 ${percentile(fairness.latenciesMs, 95)} ms over ${fairness.latenciesMs.length} changes`,
       );
@@ -266,6 +272,8 @@ exitWith({
       );
 
       // Intake acknowledgement latency under load.
+      const webPid = stack.web.child.pid ?? 0;
+      const webCpuBefore = cpuSeconds(webPid) ?? 0;
       const load = await runLoadGenerator({
         targetUrl: `${stack.appUrl}/hubspot/webhooks`,
         signedUrl: `${stack.env.PUBLIC_ORIGIN}/hubspot/webhooks`,
@@ -277,6 +285,8 @@ exitWith({
         durationMs: phases.intakeMs,
         maxSockets: 64,
       });
+      const webCores = ((cpuSeconds(webPid) ?? 0) - webCpuBefore) / (phases.intakeMs / 1000);
+      const loadAfterIntake = os.loadavg()[0] ?? 0;
       step(
         `intake: ${load.requests} requests, p50 ${round(load.latencyMs.p50)} ms, p99 ${round(load.latencyMs.p99)} ms, ${load.failed} failed`,
       );
@@ -307,6 +317,8 @@ exitWith({
           failed: load.failed,
           statuses: load.statuses,
           achievedRequestsPerSecond: round(load.achievedRequestsPerSecond),
+          webProcessCores: round(webCores, 2),
+          loadAverageAfter: round(loadAfterIntake, 2),
         },
         latency: {
           eventsPerSecond: phases.latencyRate,
@@ -329,6 +341,8 @@ exitWith({
           samplesDuringBackfill: fairness.latenciesMs.length,
           samplesAlone: alone.latenciesMs.length,
           unmatched: alone.unmatched + fairness.unmatched,
+          sandboxLoopDelayP99Ms: round(sandboxDelay.percentile(99) / 1e6, 0),
+          sandboxLoopDelayMaxMs: round(sandboxDelay.max / 1e6, 0),
         },
         worker: {
           peakRssMb: round(rss.peakMb()),

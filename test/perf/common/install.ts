@@ -1,16 +1,31 @@
 /**
+ * Fetches once more after a network failure. A long synchronous step in the suite (seeding a
+ * large portal) can leave a pooled keep-alive socket that the server has closed meanwhile, and
+ * the first request on it fails before it reaches the server.
+ */
+async function fetchOnceMore(url: string | URL, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return fetch(url, init);
+  }
+}
+
+/**
  * Installs the app on one sandbox portal with plain HTTP, as a browser would: the app's install
  * route sets the state cookie, the sandbox consent form is approved for `portalId`, and the
  * callback runs with the cookie. Throws with the step and status when a step fails.
  */
 export async function installPortal(appUrl: string, portalId: number): Promise<void> {
-  const start = await fetch(`${appUrl}/oauth/install`, { redirect: 'manual' });
+  const start = await fetchOnceMore(`${appUrl}/oauth/install`, { redirect: 'manual' });
   const authorizeUrl = start.headers.get('location');
   const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   if (start.status !== 302 || !authorizeUrl || !cookie)
     throw new Error(`GET /oauth/install returned ${start.status} without a redirect and cookie`);
 
-  const page = await (await fetch(authorizeUrl)).text();
+  const page = await (await fetchOnceMore(authorizeUrl)).text();
   const form = new URLSearchParams();
   for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
     const value = (match[2] as string)
@@ -23,7 +38,7 @@ export async function installPortal(appUrl: string, portalId: number): Promise<v
   }
   form.set('portal_id', String(portalId));
   form.set('decision', 'approve');
-  const decision = await fetch(new URL('/oauth/authorize/decision', authorizeUrl), {
+  const decision = await fetchOnceMore(new URL('/oauth/authorize/decision', authorizeUrl), {
     method: 'POST',
     body: form,
     redirect: 'manual',
@@ -32,7 +47,7 @@ export async function installPortal(appUrl: string, portalId: number): Promise<v
   if (!callbackUrl)
     throw new Error(`the consent decision for portal ${portalId} returned ${decision.status}`);
 
-  const callback = await fetch(callbackUrl, { headers: { cookie }, redirect: 'manual' });
+  const callback = await fetchOnceMore(callbackUrl, { headers: { cookie }, redirect: 'manual' });
   const html = await callback.text();
   if (callback.status !== 200) {
     const text = html
