@@ -199,7 +199,7 @@ exitWith({
       const routesBefore = stack.sandbox.requestCountsByPortal(big.id);
       const callsBefore = routesBefore.total ?? 0;
       rss.start();
-      // The sandbox shares this process, so its event-loop delay shows when its answers stall.
+      // The sandbox shares this process, so its event-loop delay shows when its responses stall.
       const sandboxDelay = monitorEventLoopDelay({ resolution: 10 });
       sandboxDelay.enable();
       await sleep(3000);

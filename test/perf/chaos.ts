@@ -8,7 +8,7 @@ import { sleep, waitUntil } from './common/stats';
 
 /**
  * `npm run chaos`: a backfill and a stream of CRM changes run while workers are killed with
- * SIGKILL, Redis restarts, the sandbox answers 5xx and 429 bursts, tokens expire, webhooks arrive
+ * SIGKILL, Redis restarts, the sandbox returns 5xx errors and 429 bursts, tokens expire, webhooks arrive
  * twice and out of order, and connections drop. Afterwards every company's written properties
  * are compared with the engine's result on the sandbox's final data.
  */
@@ -55,7 +55,7 @@ function planFor(quick: boolean, numbers: Record<string, number>): Plan {
   };
 }
 
-/** Waits until webhooks are delivered and the portal's queue holds no work, three checks in a row. */
+/** Waits until webhooks are delivered and the portal's queue contains no work, three checks in a row. */
 async function waitForQuiet(stack: AppStack, portalId: number, timeoutMs: number): Promise<void> {
   let quiet = 0;
   await waitUntil(
@@ -158,7 +158,7 @@ exitWith({
           case 'burst429':
             stack.sandbox.setFaults({ burst429: BURST_429 }, portal.id);
             count('429Answers', BURST_429);
-            step(`queued ${BURST_429} answers of 429 TEN_SECONDLY_ROLLING`);
+            step(`queued ${BURST_429} responses of 429 TEN_SECONDLY_ROLLING`);
             break;
           case 'connectionDrop':
             stack.sandbox.setFaults({ refuseConnections: true }, portal.id);
@@ -205,7 +205,7 @@ exitWith({
         faults: {
           ...faults,
           serverErrorRate: SERVER_ERROR_RATE,
-          // The sandbox does not count the 5xx answers it injects; this is the expected number.
+          // The sandbox does not count the 5xx responses it injects; this is the expected number.
           serverErrorsEstimated: Math.round(faultedRequests * SERVER_ERROR_RATE),
           webhookDuplicateRate: WEBHOOK_DUPLICATE_RATE,
           webhookDuplicatesEstimated: Math.round(

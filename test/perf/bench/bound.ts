@@ -15,7 +15,7 @@ export const REQUEST_CAPS = {
   searchPage: 200,
 };
 
-/** What a portal holds that a full recompute must read. */
+/** The records of a portal that a full recompute must read. */
 export interface PortalVolume {
   companies: number;
   /** Distinct tickets associated with the portal's companies. */

@@ -46,7 +46,7 @@ export class ScoreWriteTracker {
     return this.pending.size;
   }
 
-  /** Takes the measured latencies and forgets changes still waiting, returning how many. */
+  /** Returns the measured latencies and how many changes still wait, and clears both. */
   drain(): { latenciesMs: number[]; unmatched: number } {
     const taken = this.latenciesMs.splice(0);
     const unmatched = this.pending.size;

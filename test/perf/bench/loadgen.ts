@@ -5,7 +5,7 @@ import { percentile } from '../common/stats';
 /**
  * A webhook load generator, run as its own process so its event loop does not share time with
  * the sandbox. It POSTs signed batches at a fixed rate for a fixed time (open loop: a slow
- * answer never delays the next send) and prints one JSON line with the latencies.
+ * response never delays the next send) and prints one JSON line with the latencies.
  *
  * Usage: node --import tsx test/perf/bench/loadgen.ts '<LoadSpec as JSON>'
  */

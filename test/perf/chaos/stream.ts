@@ -5,7 +5,7 @@ import { flipUsage } from '../bench/changes';
 export type ChangeKind = 'usage' | 'ticketOpened' | 'ticketClosed' | 'npsAnswer';
 
 /**
- * The webhook stream of the chaos suite: CRM changes the suite makes itself, so it knows which
+ * The webhook stream of the chaos suite: CRM changes the suite makes itself, so it can tell which
  * company each one affects and when. Company property changes, new and closed tickets and new
  * NPS answers all reach a company's score through a different webhook path.
  */

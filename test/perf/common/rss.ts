@@ -49,7 +49,7 @@ export class RssSampler {
     this.samples.push({ atMs: Date.now() - this.started, mb });
   }
 
-  /** The largest RSS any sampled process reached. */
+  /** Returns the largest RSS any sampled process reached. */
   peakMb(): number | null {
     let peak: number | null = null;
     for (const sample of this.samples) {
@@ -59,8 +59,8 @@ export class RssSampler {
   }
 
   /**
-   * The largest RSS in the first and the last fifth of the run, per process, so a report can
-   * show whether memory stayed flat or grew.
+   * Returns the largest RSS in the first and the last fifth of the run, so a report can show
+   * whether memory stayed flat or grew.
    */
   trend(): { firstFifthMb: number | null; lastFifthMb: number | null } {
     const fifth = Math.max(1, Math.floor(this.samples.length / 5));

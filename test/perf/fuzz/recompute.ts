@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { EXPANSION_SIGNAL_KINDS } from '../../../src/engine';
 import { ConfigStore } from '../../../src/store/configs';
 import { recomputeCompanies, RecomputeStore } from '../../../webhooks/recompute';
 import { ALL_WRITTEN_PROPERTIES, HEALTH_STATUSES } from '../../../webhooks/recompute/properties';
@@ -78,6 +79,16 @@ export function writtenValueProblem(name: string, value: unknown): string | unde
     case 'cs_health_computed_at':
     case 'cs_health_status_changed_at':
       return isInstant(value) ? undefined : `${name} = ${JSON.stringify(value)}`;
+    case 'cs_expansion_signal_at':
+      return value === '' || isInstant(value) ? undefined : `${name} = ${JSON.stringify(value)}`;
+    case 'cs_expansion_signals':
+      // A multiple checkbox value: option values joined by semicolons, or '' for none.
+      return value === '' ||
+        value
+          .split(';')
+          .every((option) => (EXPANSION_SIGNAL_KINDS as readonly string[]).includes(option))
+        ? undefined
+        : `${name} = ${JSON.stringify(value)}`;
     case 'cs_health_config_version':
       return INTEGER.test(value) && number >= 1 ? undefined : `${name} = ${JSON.stringify(value)}`;
     case 'cs_health_workspace':
