@@ -281,8 +281,10 @@ export function generateCompany(seed: number, input: GeneratorInput): GeneratedC
 
 /**
  * Seats in use in the week numbered `week` (weeks count back from the portal's start day). The
- * value follows the company's utilisation, rises by up to a fifth with product usage per
- * licensed seat, and may exceed the licence by a tenth (rounded up), as seat overage does.
+ * value follows the company's utilisation, rises by up to a tenth with product usage per
+ * licensed seat, and may exceed the licence by a tenth (rounded up), as seat overage does. Seat
+ * counts are sticky in real accounts, so the weekly noise is small: a jump of a fifth or more
+ * comes from a change of licensed seats, not from noise.
  */
 export function generateSeatsUsed(
   seed: number,
@@ -295,8 +297,8 @@ export function generateSeatsUsed(
   if (licensedSeats <= 0) return 0;
   const random = randomFor(seed, 'seats-used', key, week);
   const activity = Math.min(1, usageEvents7d / licensedSeats);
-  const expected = licensedSeats * seatUtilisation * (0.8 + 0.4 * activity);
-  const noisy = expected + random.normal(0, Math.max(0.5, 0.04 * licensedSeats));
+  const expected = licensedSeats * seatUtilisation * (0.9 + 0.1 * activity);
+  const noisy = expected + random.normal(0, Math.max(0.3, 0.015 * licensedSeats));
   return clamp(Math.round(noisy), 1, Math.ceil(licensedSeats * 1.1));
 }
 
