@@ -107,28 +107,49 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   // Redis last, after the processes that use it. The exit hook covers every other way out.
   const child = spawn(binary, args, { stdio: 'ignore', detached: true });
   child.unref();
-  const killOnExit = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  // Only a folder this call created is removed, because a caller's `dir` is kept for a restart.
+  const removeDir = (): void => {
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+  };
+  // An exit hook must be synchronous, so it cannot wait for the child to exit. It removes the
+  // folder right after sending SIGTERM.
+  const killOnExit = (): void => {
+    if (running()) child.kill('SIGTERM');
+    removeDir();
   };
   process.once('exit', killOnExit);
-  await waitForPort(port, 10_000);
+  try {
+    await waitForPort(port, 10_000);
+  } catch (error) {
+    process.removeListener('exit', killOnExit);
+    killOnExit();
+    throw error;
+  }
   const pid = child.pid ?? -1;
+  const exited = new Promise<void>((resolve) => {
+    if (!running()) resolve();
+    else child.once('exit', () => resolve());
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
     pid,
     async stop() {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+      if (running()) {
+        // The child is unref'd, so without ref() the event loop could end, and the process
+        // exit, before the child's exit event arrives and the folder is removed.
+        child.ref();
         child.kill('SIGTERM');
-        setTimeout(() => {
-          if (child.exitCode === null) child.kill('SIGKILL');
-        }, 3000).unref();
-      });
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+        const forceKill = setTimeout(() => {
+          if (running()) child.kill('SIGKILL');
+        }, 3000);
+        await exited;
+        clearTimeout(forceKill);
+      }
+      process.removeListener('exit', killOnExit);
+      removeDir();
     },
   };
 }
