@@ -26,20 +26,14 @@ async function main(): Promise<number> {
     process.stdout.write(`${line}\n`);
   };
 
-  // Ctrl-C while the demo works ends its waits; everything it started is then stopped below.
-  const interrupted = new AbortController();
-  const interrupt = (): void => interrupted.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  const demo = await runDemo(options, print, interrupted.signal);
-  process.off('SIGINT', interrupt);
-  process.off('SIGTERM', interrupt);
+  const shutdown = new ShutdownSignals(print);
+  const demo = await runDemo(options, print, shutdown.signal);
   if (options.reportFile) {
     const file = path.resolve(options.reportFile);
     writeFileSync(file, `${JSON.stringify(demo.report, null, 2)}\n`);
     print(`Report written to ${file}`);
   }
-  if (interrupted.signal.aborted) {
+  if (shutdown.signal.aborted) {
     print('Stopping the web and worker processes, the sandbox and Redis...');
     await demo.stop();
     return 130;
@@ -52,13 +46,49 @@ async function main(): Promise<number> {
 
   print('');
   print('The demo keeps running: open the URLs above. Press Ctrl-C to stop everything.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await shutdown.requested;
   print('Stopping the web and worker processes, the sandbox and Redis...');
   await demo.stop();
   return 0;
+}
+
+/**
+ * SIGINT and SIGTERM handling for the whole run, including the shutdown. Ctrl-C in a terminal
+ * delivers SIGINT twice: once to the process group and once relayed by the tsx CLI, the
+ * demo's parent. The handlers therefore stay installed until the process exits, so a second
+ * signal cannot kill the demo halfway through stopping and leave redis-server running. The
+ * third signal forces an exit, and the exit hook of the private Redis still stops it.
+ */
+class ShutdownSignals {
+  private readonly controller = new AbortController();
+  private received = 0;
+  /** Resolves at the first SIGINT or SIGTERM. */
+  readonly requested: Promise<void>;
+
+  constructor(private readonly print: (line: string) => void) {
+    let resolve: () => void = () => {};
+    this.requested = new Promise<void>((done) => (resolve = done));
+    this.signal.addEventListener('abort', () => resolve());
+    process.on('SIGINT', this.handle);
+    process.on('SIGTERM', this.handle);
+  }
+
+  /** Aborted at the first SIGINT or SIGTERM, so the demo's waits end. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private readonly handle = (name: NodeJS.Signals): void => {
+    this.received += 1;
+    if (this.received === 1) {
+      this.controller.abort();
+    } else if (this.received === 2) {
+      this.print(`Received ${name} again; still stopping. Send it once more to exit at once.`);
+    } else {
+      this.print(`Received ${name} a third time; exiting without finishing the cleanup.`);
+      process.exit(130);
+    }
+  };
 }
 
 main().then(
