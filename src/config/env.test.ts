@@ -59,6 +59,19 @@ describe('environment', () => {
     expect(text).toContain('HUBSPOT_CLIENT_SECRET: set it to the app client secret');
   });
 
+  test('values equal to a secret are not echoed', () => {
+    const problems = problemsOf({
+      ...valid,
+      HUBSPOT_AUTHORIZE_URL: valid.HUBSPOT_CLIENT_SECRET,
+      RATE_LIMIT_PER_10S: '111',
+    });
+    expect(problems.join('\n')).not.toContain(valid.HUBSPOT_CLIENT_SECRET);
+    expect(problems).toHaveLength(2);
+    expect(problems).toContain(
+      'RATE_LIMIT_PER_10S: must be at most 110, HubSpot\'s limit for public apps (got "111")',
+    );
+  });
+
   test('key rotation keeps old keys and picks the active one', () => {
     const env = loadEnv({
       ...valid,

@@ -52,7 +52,13 @@ export const envSchema = z
     ADMIN_TOKEN: z.string().min(24, 'use at least 24 random characters (openssl rand -hex 24)'),
 
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    RATE_LIMIT_PER_10S: z.coerce.number().int().min(1).max(190).default(100),
+    // HubSpot allows public (OAuth) apps 110 requests per 10 s per portal.
+    RATE_LIMIT_PER_10S: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(110, { error: "must be at most 110, HubSpot's limit for public apps" })
+      .default(100),
     SEARCH_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).max(5).default(4),
     INCREMENTAL_SWEEP_MINUTES: z.coerce.number().min(0.05).max(1440).default(5),
     NIGHTLY_SWEEP_HOUR: z.coerce.number().int().min(0).max(23).default(2),
@@ -115,10 +121,18 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
+    const secretValues = [...SECRET_NAMES]
+      .map((secretName) => input[secretName])
+      .filter((secret): secret is string => secret !== undefined && secret.length >= 4);
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
-      const valueNote =
-        SECRET_NAMES.has(name) || input[name] === undefined ? '' : ` (got "${input[name]}")`;
+      const value = input[name];
+      // A value is echoed only when it is not a secret, nor equal to one (a pasted secret).
+      const echoable =
+        value !== undefined &&
+        !SECRET_NAMES.has(name) &&
+        !secretValues.some((secret) => value.includes(secret));
+      const valueNote = echoable ? ` (got "${value}")` : '';
       const missing =
         input[name] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
       return `${name}: ${missing}${valueNote}`;

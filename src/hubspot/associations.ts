@@ -1,5 +1,6 @@
 import { HubSpotApiError } from './errors';
 import { assertBatchSize, type Call } from './crm-objects';
+import { resultsOf } from './failure';
 
 /** HubSpot's cap on ids per v4 association batch read. */
 export const ASSOCIATION_BATCH_LIMIT = 1_000;
@@ -26,11 +27,13 @@ export async function batchReadAssociations(
 
   while (pending.length > 0) {
     const inputs = pending;
-    const response = await call(`associations.${from}.${to}.batch.read`, 'general', (client, sdk) =>
-      client.crm.associations.v4.batchApi.getPage(from, to, { inputs }, sdk),
+    const results = await call(`associations.${from}.${to}.batch.read`, 'general', (client, sdk) =>
+      client.crm.associations.v4.batchApi
+        .getPage(from, to, { inputs }, sdk)
+        .then((response) => checkAssociationResults(resultsOf(response))),
     );
     pending = [];
-    for (const result of response.results) {
+    for (const result of results) {
       const fromId = result._from.id;
       const list = associated.get(fromId) ?? [];
       for (const target of result.to) list.push(String(target.toObjectId));
@@ -66,7 +69,12 @@ export async function listAssociations(
   for (;;) {
     const cursor = after;
     const page = await call(`associations.${from}.${to}.list`, 'general', (client, sdk) =>
-      client.crm.associations.v4.basicApi.getPage(from, id, to, cursor, LIST_PAGE_SIZE, sdk),
+      client.crm.associations.v4.basicApi
+        .getPage(from, id, to, cursor, LIST_PAGE_SIZE, sdk)
+        .then((response) => {
+          resultsOf(response).forEach((target) => requireTargetId(target.toObjectId));
+          return response;
+        }),
     );
     for (const target of page.results) ids.push(String(target.toObjectId));
     after = page.paging?.next?.after;
@@ -91,4 +99,28 @@ function repeatedCursor(
     portalId,
     detail: `HubSpot returned the paging cursor "${after}" twice for record ${id}; stopped to avoid an endless loop`,
   });
+}
+
+function requireTargetId(id: unknown): void {
+  if (
+    (typeof id === 'string' && id !== '') ||
+    (typeof id === 'number' && Number.isSafeInteger(id))
+  ) {
+    return;
+  }
+  throw new Error(`an association target has no valid toObjectId (got ${JSON.stringify(id)})`);
+}
+
+/** Checks the fields the batch read relies on, so a malformed page fails as INVALID_RESPONSE. */
+function checkAssociationResults<T extends { _from?: { id?: unknown }; to?: unknown }>(
+  results: T[],
+): T[] {
+  for (const result of results) {
+    if (typeof result?._from?.id !== 'string' || !Array.isArray(result.to)) {
+      throw new Error('an association result lacks "from.id" or a "to" list');
+    }
+    for (const target of result.to as { toObjectId?: unknown }[])
+      requireTargetId(target?.toObjectId);
+  }
+  return results;
 }

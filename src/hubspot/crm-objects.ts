@@ -1,5 +1,6 @@
 import type { Client } from '@hubspot/api-client';
 import { HubSpotApiError } from './errors';
+import { resultsOf } from './failure';
 import type {
   BatchReadResult,
   BatchUpdateError,
@@ -45,15 +46,17 @@ export async function batchReadObjects(
 ): Promise<BatchReadResult> {
   assertBatchSize(`${type} batch read`, ids.length, BATCH_LIMIT);
   if (ids.length === 0) return { results: [], missing: [] };
-  const response = await call(`${type}.batch.read`, 'general', (client, sdk) =>
-    client.crm.objects.batchApi.read(
-      type,
-      { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory },
-      false,
-      sdk,
-    ),
+  // Mapping inside the call turns a malformed response into a retryable INVALID_RESPONSE error.
+  const results = await call(`${type}.batch.read`, 'general', (client, sdk) =>
+    client.crm.objects.batchApi
+      .read(
+        type,
+        { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory },
+        false,
+        sdk,
+      )
+      .then((response) => resultsOf(response).map(toRecord)),
   );
-  const results = response.results.map(toRecord);
   const found = new Set(results.map((record) => record.id));
   return { results, missing: ids.filter((id) => !found.has(id)) };
 }
@@ -65,15 +68,23 @@ export async function batchUpdateCompanies(
   assertBatchSize('companies batch update', inputs.length, BATCH_LIMIT);
   if (inputs.length === 0) return { updated: [], errors: [] };
   try {
+    let rawBody: Promise<string> | undefined;
     const response = await call('companies.batch.update', 'general', (client, sdk) =>
-      client.crm.companies.batchApi.update({ inputs }, sdk),
+      client.crm.companies.batchApi.update(
+        { inputs },
+        keepSuccessBody(sdk, (text) => {
+          rawBody = text;
+        }),
+      ),
     );
     const updated = response.results.map((record) => record.id);
-    const errors =
+    // The SDK parses a 200 as a response without errors and drops `errors`, but HubSpot can
+    // still list per-item errors in a 200 body, so they are read from the raw text.
+    const listed =
       'errors' in response && Array.isArray(response.errors)
-        ? response.errors.flatMap(toBatchErrors)
-        : [];
-    return { updated, errors };
+        ? response.errors
+        : errorsInBody(rawBody ? await rawBody : '');
+    return { updated, errors: listed.flatMap(toBatchErrors) };
   } catch (error) {
     // HubSpot rejects the whole batch with 400 VALIDATION_ERROR when one value is invalid. The
     // caller needs to know which inputs to drop, so that response is returned as data.
@@ -102,18 +113,24 @@ export async function searchObjects(
         'sort by hs_object_id and filter hs_object_id GT the last id seen instead',
     );
   }
-  const response = await call(`${type}.search`, 'search', (client, sdk) =>
+  return call(`${type}.search`, 'search', (client, sdk) =>
     // The SDK types `sorts` as string[], but HubSpot takes sort objects; they pass through as-is.
-    client.crm.objects.searchApi.doSearch(
-      type,
-      body as unknown as Parameters<Client['crm']['objects']['searchApi']['doSearch']>[1],
-      sdk,
-    ),
+    client.crm.objects.searchApi
+      .doSearch(
+        type,
+        body as unknown as Parameters<Client['crm']['objects']['searchApi']['doSearch']>[1],
+        sdk,
+      )
+      .then((response) => {
+        const result: SearchResult = {
+          total: Number(response.total) || 0,
+          results: resultsOf(response).map(toRecord),
+        };
+        const after = response.paging?.next?.after;
+        if (after) result.after = after;
+        return result;
+      }),
   );
-  const result: SearchResult = { total: response.total, results: response.results.map(toRecord) };
-  const after = response.paging?.next?.after;
-  if (after) result.after = after;
-  return result;
 }
 
 export async function createTask(call: Call, input: TaskInput): Promise<string> {
@@ -161,8 +178,17 @@ interface SdkRecord {
   >;
 }
 
+function requireId(id: unknown): string {
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  throw new Error(`a record in the response has no valid id (got ${JSON.stringify(id)})`);
+}
+
 function toRecord(record: SdkRecord): CrmRecord {
-  const result: CrmRecord = { id: record.id, properties: { ...record.properties } };
+  if (record === null || typeof record !== 'object') {
+    throw new Error('a record in the response is not an object');
+  }
+  const result: CrmRecord = { id: requireId(record.id), properties: { ...record.properties } };
   if (record.propertiesWithHistory) {
     result.propertiesWithHistory = {};
     for (const [name, values] of Object.entries(record.propertiesWithHistory)) {
@@ -175,6 +201,49 @@ function toRecord(record: SdkRecord): CrmRecord {
     }
   }
   return result;
+}
+
+type RawBatchError = Parameters<typeof toBatchErrors>[0];
+
+/**
+ * Adds a middleware that keeps the text of a 2xx response body, so fields the SDK's model drops
+ * can still be read. The body stays readable for the SDK's own parsing.
+ */
+function keepSuccessBody(
+  sdk: SdkCallOptions,
+  keep: (text: Promise<string>) => void,
+): SdkCallOptions {
+  const options = sdk as unknown as { middleware?: unknown[]; middlewareMergeStrategy?: string };
+  const middleware = {
+    pre: async (context: unknown) => context,
+    post: async (context: unknown) => {
+      const response = context as {
+        httpStatusCode: number;
+        body: { text(): Promise<string>; binary(): Promise<Buffer> };
+      };
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) return context;
+      const text = response.body.text();
+      keep(text.catch(() => ''));
+      response.body = { text: () => text, binary: async () => Buffer.from(await text) };
+      return context;
+    },
+  };
+  return {
+    ...options,
+    middleware: [...(options.middleware ?? []), middleware],
+    middlewareMergeStrategy: options.middlewareMergeStrategy ?? 'append',
+  } as unknown as SdkCallOptions;
+}
+
+/** Returns the `errors` array of a raw batch response body, or none when it has no such array. */
+function errorsInBody(text: string): RawBatchError[] {
+  if (!text) return [];
+  try {
+    const body = JSON.parse(text) as { errors?: unknown };
+    return Array.isArray(body.errors) ? (body.errors as RawBatchError[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 function toBatchErrors(error: {

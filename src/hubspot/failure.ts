@@ -11,6 +11,32 @@ export interface RequestFailure {
   headers: Record<string, string>;
   /** Set for network errors; `requestSent` is false only when the connection was refused. */
   network?: { code: string; requestSent: boolean };
+  /** What was wrong with a response that arrived but could not be read. */
+  detail?: string;
+}
+
+/**
+ * Describes a response the SDK or the gateway could not read: a body that is not JSON, cut
+ * short, or missing fields the gateway relies on. Such answers are retried like a 5xx, because
+ * a proxy or an interrupted transfer usually causes them.
+ */
+export function invalidResponse(error: unknown, capture: ResponseCapture): RequestFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: capture.status ?? 200,
+    category: 'INVALID_RESPONSE',
+    body: undefined,
+    headers: {},
+    detail: `HubSpot sent a response that could not be read (${message.slice(0, 200)})`,
+  };
+}
+
+/** Returns `response.results` when it is an array, else throws, so the caller sees INVALID_RESPONSE. */
+export function resultsOf<T>(response: { results?: T[] } | null | undefined): T[] {
+  if (!response || !Array.isArray(response.results)) {
+    throw new Error('the response has no "results" array');
+  }
+  return response.results;
 }
 
 /** A non-2xx response to `client.apiRequest`, which resolves instead of throwing. */

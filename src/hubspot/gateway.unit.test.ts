@@ -258,6 +258,43 @@ describe('HubSpot gateway error handling', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('retries an unreadable 200, then succeeds', async () => {
+    const api = nock(API)
+      .post('/crm/v3/objects/companies/batch/read')
+      .query({ archived: 'false' })
+      .reply(200, '{"status":"COMPLETE","results":[{"id":"1"', {
+        'content-type': 'application/json',
+      })
+      .post('/crm/v3/objects/companies/batch/read')
+      .query({ archived: 'false' })
+      .reply(200, companyBody);
+
+    const read = await readCompany();
+
+    expect(read.results.map((record) => record.id)).toEqual(['1']);
+    expect(api.isDone()).toBe(true);
+  });
+
+  it.each([
+    ['truncated JSON', '{"status":"COMPLETE","results":['],
+    ['no results array', JSON.stringify({ status: 'COMPLETE', results: null })],
+    ['a record without an id', JSON.stringify({ ...companyBody, results: [{ properties: {} }] })],
+  ])('reports %s as INVALID_RESPONSE', async (_label, body) => {
+    nock(API)
+      .post('/crm/v3/objects/companies/batch/read')
+      .query({ archived: 'false' })
+      .times(4)
+      .reply(200, body, { 'content-type': 'application/json' });
+
+    const error = (await readCompany().catch((caught: unknown) => caught)) as HubSpotApiError;
+
+    expect(error).toBeInstanceOf(HubSpotApiError);
+    expect(error.category).toBe('INVALID_RESPONSE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/could not be read/);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it('does not retry a 403 missing scope', async () => {
     nock(API)
       .post('/crm/v3/objects/companies/batch/read')

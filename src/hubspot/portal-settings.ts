@@ -1,6 +1,6 @@
 import type { Client } from '@hubspot/api-client';
 import { HubSpotApiError } from './errors';
-import { RawHttpError } from './failure';
+import { RawHttpError, resultsOf } from './failure';
 import type { Call } from './crm-objects';
 import type { AccountDetails, PropertyDefinition, PropertyGroup } from './types';
 
@@ -9,10 +9,15 @@ export const EXTERNAL_UNINSTALL_PATH = '/appinstalls/2026-03/external-install';
 
 export async function getClosedTicketStages(call: Call): Promise<Set<string>> {
   const pipelines = await call('pipelines.tickets.list', 'general', (client, sdk) =>
-    client.crm.pipelines.pipelinesApi.getAll('tickets', sdk),
+    client.crm.pipelines.pipelinesApi.getAll('tickets', sdk).then((response) => {
+      for (const pipeline of resultsOf(response)) {
+        if (!Array.isArray(pipeline?.stages)) throw new Error('a pipeline has no "stages" list');
+      }
+      return resultsOf(response);
+    }),
   );
   const closed = new Set<string>();
-  for (const pipeline of pipelines.results) {
+  for (const pipeline of pipelines) {
     for (const stage of pipeline.stages) {
       const isClosed = (stage.metadata as Record<string, unknown> | undefined)?.isClosed;
       if (isClosed === true || isClosed === 'true') closed.add(stage.id);
@@ -47,10 +52,10 @@ export async function uninstallApp(call: Call): Promise<void> {
 }
 
 export async function listPropertyGroups(call: Call, objectType: string): Promise<PropertyGroup[]> {
-  const response = await call(`properties.${objectType}.groups.list`, 'general', (client, sdk) =>
-    client.crm.properties.groupsApi.getAll(objectType, sdk),
+  const groups = await call(`properties.${objectType}.groups.list`, 'general', (client, sdk) =>
+    client.crm.properties.groupsApi.getAll(objectType, sdk).then(resultsOf),
   );
-  return response.results.map((group) => ({
+  return groups.map((group) => ({
     name: group.name,
     label: group.label,
     displayOrder: group.displayOrder,
@@ -71,10 +76,10 @@ export async function listProperties(
   call: Call,
   objectType: string,
 ): Promise<PropertyDefinition[]> {
-  const response = await call(`properties.${objectType}.list`, 'general', (client, sdk) =>
-    client.crm.properties.coreApi.getAll(objectType, false, undefined, sdk),
+  const properties = await call(`properties.${objectType}.list`, 'general', (client, sdk) =>
+    client.crm.properties.coreApi.getAll(objectType, false, undefined, sdk).then(resultsOf),
   );
-  return response.results.map((property) => {
+  return properties.map((property) => {
     const definition: PropertyDefinition = {
       name: property.name,
       label: property.label,

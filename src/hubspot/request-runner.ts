@@ -9,6 +9,7 @@ import {
   retryAfterMs,
   type RequestFailure,
   type ResponseCapture,
+  invalidResponse,
 } from './failure';
 import { sleep, type RateLimitSlot } from './rate-limiter';
 import type { TokenRefresher } from './token-refresher';
@@ -95,8 +96,8 @@ export async function runRequest<T>(
       return result;
     } catch (error) {
       stopTimer();
-      failure = await describeFailure(error, capture);
-      if (!failure) throw error;
+      if (error instanceof HubSpotApiError || error instanceof PortalDisconnectedError) throw error;
+      failure = (await describeFailure(error, capture)) ?? invalidResponse(error, capture);
     } finally {
       await slot?.settle();
     }
@@ -127,7 +128,11 @@ export async function runRequest<T>(
       throw toApiError(failure, endpoint, portalId, true, wait);
     }
 
-    const transient = failure.status === 0 || failure.status >= 500 || failure.status === 423;
+    const transient =
+      failure.status === 0 ||
+      failure.status >= 500 ||
+      failure.status === 423 ||
+      failure.category === 'INVALID_RESPONSE';
     if (transient) {
       // A refused connection never reached HubSpot, so even a create is safe to resend.
       const safeToResend = idempotent || failure.network?.requestSent === false;
@@ -240,6 +245,7 @@ function backoffMs(baseMs: number, attempt: number, locked: boolean): number {
 }
 
 function outcomeLabel(failure: RequestFailure): string {
+  if (failure.category === 'INVALID_RESPONSE') return 'invalid_response';
   if (failure.status === 0) return 'network';
   if (failure.status === 429) return '429';
   if (failure.status >= 500) return '5xx';
@@ -262,5 +268,6 @@ function toApiError(
     endpoint,
     portalId,
     ...(failure.network ? { detail: failure.network.code } : {}),
+    ...(failure.detail ? { detail: failure.detail } : {}),
   });
 }
