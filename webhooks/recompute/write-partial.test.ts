@@ -5,10 +5,11 @@ import { testEnv } from '../../test/install/env';
 import { buildGateway, seedInstallation, type GatewayFixture } from '../../test/install/stores';
 import { testRedis, uniquePrefix } from '../../test/setup/redis';
 import { CallCounter } from './read';
+import type { BatchUpdateInput } from './types';
 import { writeCompanyUpdates } from './write';
 
 /**
- * HubSpot can answer a batch update with 200 and still list per-item `errors` and `numErrors`
+ * HubSpot can respond to a batch update with 200 and still list per-item `errors` and `numErrors`
  * in the body. nock serves that exact shape to the real gateway and SDK.
  */
 const API = 'http://api.hubspot.test';
@@ -49,7 +50,7 @@ const partialBody = {
   completedAt: '2026-01-01T00:00:01Z',
 };
 
-const inputs = [
+const inputs: BatchUpdateInput[] = [
   { id: '101', properties: { cs_health_score: '0' } },
   { id: '102', properties: { cs_health_status: 'at_risk' } },
   { id: '103', properties: { cs_health_score: '72', cs_health_status: 'healthy' } },
