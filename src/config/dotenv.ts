@@ -9,7 +9,8 @@ const ASSIGNMENT = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*(["'`])?(.*)$/
 /**
  * Returns the 1-based number of the first line that is neither blank, a comment, an assignment
  * nor the continuation of a quoted multi-line value, or undefined when every line is valid.
- * `util.parseEnv` skips such lines silently, so a typo would otherwise go unnoticed.
+ * `util.parseEnv` does not reject such a line: it joins it to the next variable's name
+ * (`oops\nB=2` gives the name "oops\nB"), so that variable would be silently lost.
  */
 function firstInvalidLine(text: string): number | undefined {
   const lines = text.split(/\r?\n/);

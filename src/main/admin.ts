@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runConfigCommand } from '../admin/config-command';
+import { loadDotenv } from '../config/dotenv';
 import { EnvError, loadEnv, type Env } from '../config/env';
 import { provisionProperties } from '../install/provision';
 import { PortalNotInstalledError, uninstallPortal } from '../install/uninstall';
@@ -192,6 +193,8 @@ async function main(): Promise<void> {
   }
   let env: Env;
   try {
+    // Variables already in the environment win over `.env` in the current directory.
+    loadDotenv();
     env = loadEnv();
   } catch (error) {
     if (error instanceof EnvError) {

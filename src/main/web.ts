@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { configAdminRouter } from '../admin/config-routes';
 import { cardsRouter } from '../cards/routes';
+import { loadDotenv } from '../config/dotenv';
 import { EnvError, loadEnv, type Env } from '../config/env';
 import { createApp } from '../http/app';
 import { createLogger, type Logger } from '../log';
@@ -33,7 +34,12 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
   const fastRedis = await connectRedis(env.REDIS_URL, 'web');
   fastRedis.on('error', (error) => logger.error({ err: error }, 'Redis connection error (intake)'));
 
-  const queue = new RecomputeQueue({ connection: fastRedis, prefix, logger });
+  const queue = new RecomputeQueue({
+    connection: fastRedis,
+    prefix,
+    logger,
+    hotDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
+  });
   const results = new RecomputeStore(core.redis, prefix);
   const intake = createWebhookIntake({
     signature: { clientSecret: env.HUBSPOT_CLIENT_SECRET, publicOrigin: env.PUBLIC_ORIGIN },
@@ -107,6 +113,8 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
 async function main(): Promise<void> {
   let env: Env;
   try {
+    // Variables already in the environment win over `.env` in the current directory.
+    loadDotenv();
     env = loadEnv();
   } catch (error) {
     if (error instanceof EnvError) {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { loadDotenv } from '../config/dotenv';
 import { EnvError, loadEnv, type Env } from '../config/env';
 import { createLogger, type Logger } from '../log';
 import { startDefaultMetrics } from '../metrics';
@@ -49,7 +50,12 @@ export async function startWorkerProcess(
   const workerConnection = await connectRedis(env.REDIS_URL, 'worker');
   workerConnection.on('error', throttledErrorLog(logger, 'Redis connection error (worker)'));
 
-  const queue = new RecomputeQueue({ connection: core.redis, prefix, logger });
+  const queue = new RecomputeQueue({
+    connection: core.redis,
+    prefix,
+    logger,
+    hotDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
+  });
   const store = new RecomputeStore(core.redis, prefix);
   const concurrency = options.concurrency ?? env.WORKER_CONCURRENCY;
   const instanceId = `worker-${hostname()}-${process.pid}`;
@@ -92,6 +98,8 @@ export async function startWorkerProcess(
 async function main(): Promise<void> {
   let env: Env;
   try {
+    // Variables already in the environment win over `.env` in the current directory.
+    loadDotenv();
     env = loadEnv();
   } catch (error) {
     if (error instanceof EnvError) {
