@@ -60,6 +60,7 @@ export const envSchema = z
       .max(110, { error: "must be at most 110, HubSpot's limit for public apps" })
       .default(100),
     SEARCH_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).max(5).default(4),
+    RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     INCREMENTAL_SWEEP_MINUTES: z.coerce.number().min(0.05).max(1440).default(5),
     NIGHTLY_SWEEP_HOUR: z.coerce.number().int().min(0).max(23).default(2),
     SECURE_COOKIES: booleanText.optional(),

@@ -87,6 +87,11 @@ export interface RecomputeQueueOptions {
   retention?: RetentionOptions;
   /** Overrides of the default attempts and backoff, e.g. a short backoff in tests. */
   jobOptions?: Pick<JobsOptions, 'attempts' | 'backoff'>;
+  /**
+   * Delay of a job added for webhook work, so a burst of events on one company within this time
+   * gives one recompute instead of one per job run. Backfill work starts at once. @defaultValue 0
+   */
+  hotDebounceMs?: number;
 }
 
 /**
@@ -98,9 +103,11 @@ export class RecomputeQueue {
   readonly marks: DirtyMarks;
   readonly prefix: string;
   private readonly logger: Logger;
+  private readonly hotDebounceMs: number;
 
   constructor(options: RecomputeQueueOptions) {
     this.prefix = options.prefix;
+    this.hotDebounceMs = options.hotDebounceMs ?? 0;
     this.logger = options.logger;
     this.marks = new DirtyMarks(options.connection, options.prefix);
     this.queue = new Queue(RECOMPUTE_QUEUE_NAME, {
@@ -138,7 +145,11 @@ export class RecomputeQueue {
         adds.map((action) => ({
           name: JOB.recompute,
           data: { portalId: action.portalId } satisfies RecomputeJobData,
-          opts: { jobId: action.jobId, priority: recomputePriority(action.workClass) },
+          opts: {
+            jobId: action.jobId,
+            priority: recomputePriority(action.workClass),
+            ...this.debounce(action.workClass),
+          },
         })),
       );
     }
@@ -155,7 +166,12 @@ export class RecomputeQueue {
     await this.queue.add(JOB.recompute, { portalId } satisfies RecomputeJobData, {
       jobId,
       priority: recomputePriority(workClass),
+      ...this.debounce(workClass),
     });
+  }
+
+  private debounce(workClass: WorkClass): Pick<JobsOptions, 'delay'> {
+    return workClass === 'hot' && this.hotDebounceMs > 0 ? { delay: this.hotDebounceMs } : {};
   }
 
   /**
