@@ -19,7 +19,7 @@ import type { InstallationStore } from '../store/installations';
 import type { TokenStore } from '../store/tokens';
 import { requireAdminToken } from './admin-auth';
 import { createPortalAdminRouter } from './admin-routes';
-import { renderPage } from './html';
+import { renderHomePage, renderPage } from './html';
 
 /** A router another module mounts in the web process, e.g. webhook intake or the card API. */
 export interface MountedRouter {
@@ -47,8 +47,8 @@ export interface AppDeps {
 
 /**
  * Builds the web app without listening, so tests can drive it on a free port. Order: security
- * headers, request logging, cookies, the mounted routers, install routes, `/admin`, then the
- * 404 and error handlers.
+ * headers, request logging, cookies, the mounted routers, the home page, install routes,
+ * `/admin`, then the 404 and error handlers.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -62,6 +62,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(cookieParser());
 
   for (const { path, router } of deps.routers ?? []) app.use(path, router);
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(renderHomePage());
+  });
 
   app.use(
     createInstallRouter({

@@ -33,3 +33,22 @@ ${bodyHtml}
 </html>
 `;
 }
+
+/**
+ * Renders the page at `/`: a notice that the web process is running, with links to the install
+ * and the health checks. It shows no configuration and no portal data, because anyone can open it.
+ */
+export function renderHomePage(): string {
+  return renderPage(
+    'CS Health',
+    `<main>
+<h1>CS Health is running</h1>
+<p>This is the web process of CS Health, account health scores for HubSpot companies.</p>
+<ul>
+<li><a href="/oauth/install">Install CS Health in a HubSpot portal</a></li>
+<li><a href="/healthz">Health check</a> (<code>/healthz</code>: the process is up)</li>
+<li><a href="/readyz">Readiness check</a> (<code>/readyz</code>: Redis responds and a worker ran a recent canary job)</li>
+</ul>
+</main>`,
+  );
+}
