@@ -175,7 +175,10 @@ export async function runDemo(
   report ??= emptyReport(context?.portal.id ?? 0, seconds, errors);
   report.seconds = seconds;
   urls['Logs:'] = logDir;
-  print(formatSummary(report, urls));
+  // main.ts stops everything right after the summary with --exit, after an error or after
+  // Ctrl-C, so the summary then lists only the logs, not URLs and a password that no longer work.
+  const keepsRunning = !options.exit && report.errors.length === 0 && !signal.aborted;
+  print(formatSummary(report, keepsRunning ? urls : { 'Logs:': logDir }));
   return { report, urls, ...(context ? { context } : {}), stop: () => cleanup.run(print) };
 }
 
