@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../src/log';
 import { FaultController, type FaultConfig } from './faults/faults';
 import { adminRoutes } from './http/admin-routes';
-import { associationRoutes } from './http/association-routes';
+import { MAX_ASSOCIATION_PAGE, associationRoutes } from './http/association-routes';
 import type { AppConfig, SandboxPortal, SandboxState } from './http/context';
 import { objectRoutes } from './http/object-routes';
 import { propertyRoutes } from './http/property-routes';
@@ -75,6 +75,11 @@ export interface SandboxOptions {
   };
   /** Faults in force from the start, for every portal. */
   faults?: Partial<FaultConfig>;
+  /**
+   * Associations per input in one page of a v4 association batch read. Default 500, the largest
+   * page the sandbox serves; a smaller value makes paging show up with fewer records.
+   */
+  associationBatchPageSize?: number;
   logger?: Logger | false;
 }
 
@@ -180,6 +185,16 @@ function readAppFile(file: string): {
     requiredScopes: parsed.config?.auth?.requiredScopes ?? [],
     optionalScopes: parsed.config?.auth?.optionalScopes ?? [],
   };
+}
+
+function associationBatchPageSize(value: number | undefined): number {
+  if (value === undefined) return MAX_ASSOCIATION_PAGE;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ASSOCIATION_PAGE) {
+    throw new Error(
+      `associationBatchPageSize must be a whole number from 1 to ${MAX_ASSOCIATION_PAGE}, got ${value}`,
+    );
+  }
+  return value;
 }
 
 function toSource(source: string | undefined): WriteSource {
@@ -378,6 +393,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counter: new RequestCounter(),
     logger,
     baseUrl: () => baseUrl,
+    associationBatchPageSize: associationBatchPageSize(options.associationBatchPageSize),
   };
 
   const webhooks: WebhookDispatcher = startWebhookDispatcher({

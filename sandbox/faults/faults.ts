@@ -14,7 +14,10 @@ export interface FaultConfig {
   webhookReorder: boolean;
   /** Share of webhook deliveries treated as failed, which forces retries. */
   webhookFailureRate: number;
-  /** Per-record association listings return the request's own `after` as the next cursor. */
+  /**
+   * Association listings, per record and per input of a batch read, return the request's own
+   * `after` as the next cursor.
+   */
   repeatAssociationCursor: boolean;
 }
 

@@ -85,6 +85,8 @@ function batchRead(request: ApiRequest): Reply {
     );
   }
   const store = request.portal.store;
+  const faults = request.state.faults.forPortal(request.portal.id);
+  const pageSize = request.state.associationBatchPageSize;
   const results: unknown[] = [];
   const errors: unknown[] = [];
   body.inputs.forEach((input, index) => {
@@ -93,9 +95,10 @@ function batchRead(request: ApiRequest): Reply {
     }
     const id = String(input.id);
     const record = store.get(from, id);
-    const offset = decodeCursor(typeof input.after === 'string' ? input.after : undefined);
+    const after = typeof input.after === 'string' ? input.after : undefined;
+    const offset = decodeCursor(after);
     const { results: to_, nextOffset } = record
-      ? page(request, from, record.id, to, offset, MAX_ASSOCIATION_PAGE)
+      ? page(request, from, record.id, to, offset, pageSize)
       : { results: [], nextOffset: undefined };
     if (to_.length === 0) {
       errors.push(
@@ -109,7 +112,11 @@ function batchRead(request: ApiRequest): Reply {
       return;
     }
     const result: Record<string, unknown> = { from: { id }, to: to_ };
-    if (nextOffset !== undefined) result.paging = { next: { after: encodeCursor(nextOffset) } };
+    if (nextOffset !== undefined) {
+      // The repeated-cursor fault hands back the cursor the input sent, so paging never advances.
+      const cursor = faults.repeatAssociationCursor && after ? after : encodeCursor(nextOffset);
+      result.paging = { next: { after: cursor } };
+    }
     results.push(result);
   });
   const reply: Record<string, unknown> = {

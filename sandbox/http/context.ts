@@ -38,6 +38,8 @@ export interface SandboxState {
   counter: RequestCounter;
   logger?: Logger;
   baseUrl: () => string;
+  /** Associations per input in one page of a v4 association batch read. */
+  associationBatchPageSize: number;
 }
 
 export interface RouteRequest {

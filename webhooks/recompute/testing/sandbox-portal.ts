@@ -13,6 +13,8 @@ import { TokenStore } from '../../../src/store/tokens';
 export interface ConnectedPortal {
   client: PortalClient;
   gateway: HubSpotGateway;
+  /** The Redis rate limiter the gateway takes its slots from. */
+  limiter: RedisRateLimiter;
   logger: Logger;
 }
 
@@ -69,5 +71,5 @@ export async function connectSandboxPortal(options: {
     limiter,
     settings: { rateLimitWindowScale: windowScale, retryBaseMs: 20 },
   });
-  return { client: await gateway.forPortal(portal.id), gateway, logger };
+  return { client: await gateway.forPortal(portal.id), gateway, limiter, logger };
 }
