@@ -60,6 +60,8 @@ export async function startSandboxRuntime(options: {
   handlers?: RecomputeHandlers;
   attempts?: number;
   concurrency?: number;
+  /** Wraps each client the worker gets, e.g. to record the requests a sweep sends. */
+  wrapClient?: (client: PortalClient) => PortalClient;
 }): Promise<SandboxRuntime> {
   const prefix = uniquePrefix('sandbox-runtime');
   const redis = testRedis();
@@ -89,7 +91,12 @@ export async function startSandboxRuntime(options: {
     workerConnection,
     concurrency: options.concurrency ?? 2,
     schedulers: false,
-    gateway: connected.gateway,
+    gateway: {
+      forPortal: async (portalId) => {
+        const client = await connected.gateway.forPortal(portalId);
+        return options.wrapClient ? options.wrapClient(client) : client;
+      },
+    },
     limiter: connected.limiter,
     store,
     configs,
