@@ -43,3 +43,33 @@ export class RateSampler {
     return peak;
   }
 }
+
+/** The HubSpot rate limit a sandbox route counts against, or `none` for OAuth calls. */
+export type RateLimitClass = 'general' | 'search' | 'none';
+
+/**
+ * Classifies a sandbox request-count key (`METHOD /path`) as the sandbox's limiter does: CRM
+ * search routes (`POST .../search`) have their own per-second limit, OAuth routes carry no
+ * portal token and count against neither, and every other API route counts against the
+ * 10-second limit.
+ */
+export function rateLimitClassOf(routeKey: string): RateLimitClass {
+  const [method = '', path = ''] = routeKey.split(' ');
+  if (path.startsWith('/oauth/')) return 'none';
+  if (method === 'POST' && path.endsWith('/search')) return 'search';
+  return 'general';
+}
+
+/** Sums a portal's sandbox request counts per rate-limit class, skipping the `total` entry. */
+export function countByRateLimit(countsByRoute: Record<string, number>): {
+  general: number;
+  search: number;
+} {
+  const sums = { general: 0, search: 0 };
+  for (const [routeKey, count] of Object.entries(countsByRoute)) {
+    if (routeKey === 'total') continue;
+    const limitClass = rateLimitClassOf(routeKey);
+    if (limitClass !== 'none') sums[limitClass] += count;
+  }
+  return sums;
+}

@@ -9,13 +9,14 @@ import { ProgressStore } from '../../webhooks/backfill/progress';
 import { DirtyMarks } from '../../webhooks/queue/marks';
 import { RecomputeStore } from '../../webhooks/recompute/store';
 import { DEFAULT_WORKSPACE } from '../../webhooks/recompute/config-source';
+import type { ScoreResult } from '../engine';
 import { ConfigStore } from '../store/configs';
 import { freePort } from '../redis/local-server';
 import type { DemoOptions } from './args';
 import { compareWithSandbox, type ScoreMismatch } from './expected';
 import { installThroughOAuth } from './oauth';
 import { startAppProcess, waitForHttpOk, type AppProcess } from './processes';
-import { RateSampler } from './rate-sampler';
+import { countByRateLimit, RateSampler } from './rate-sampler';
 import { startDemoRedis } from './redis';
 import {
   biggestDrops,
@@ -28,8 +29,18 @@ import {
   type DemoReport,
 } from './summary';
 
-/** HubSpot's limit for a public app: requests per portal per rolling 10 seconds. */
+/**
+ * HubSpot's limits for a public app, per portal: requests other than CRM search per rolling
+ * 10 seconds, and CRM searches per second. The sandbox enforces the same two limits.
+ */
 const HUBSPOT_LIMIT_PER_10S = 110;
+const HUBSPOT_SEARCH_LIMIT_PER_S = 5;
+/**
+ * The app's own budgets under those limits (RATE_LIMIT_PER_10S and SEARCH_RATE_LIMIT_PER_S).
+ * The demo sets them explicitly, so a `.env` file cannot change what the report compares with.
+ */
+const APP_BUDGET_PER_10S = 100;
+const APP_SEARCH_BUDGET_PER_S = 4;
 
 /** Generous upper bounds; the demo fails with a clear message instead of hanging. */
 const BACKFILL_TIMEOUT_MS = 10 * 60_000;
@@ -98,7 +109,7 @@ export async function runDemo(
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'cs-health-demo-'));
   let report: DemoReport | undefined;
   let context: DemoContext | undefined;
-  let sampler: RateSampler | undefined;
+  let samplers: RateSamplers | undefined;
 
   try {
     const redisServer = await startDemoRedis(print);
@@ -140,8 +151,14 @@ export async function runDemo(
     };
 
     const origin = await startApp(context, redisServer.url, logDir, cleanup, urls);
-    sampler = new RateSampler(() => sandbox.requestCountsByPortal(portal.id).total ?? 0);
-    sampler.start();
+    const countsByLimit = () => countByRateLimit(sandbox.requestCountsByPortal(portal.id));
+    samplers = {
+      general: new RateSampler(() => countsByLimit().general),
+      // A shorter interval, because the search window is one second.
+      search: new RateSampler(() => countsByLimit().search, 100),
+    };
+    samplers.general.start();
+    samplers.search.start();
 
     let phase = Date.now();
     const install = await installThroughOAuth(origin);
@@ -154,16 +171,24 @@ export async function runDemo(
     await waitForBackfill(context);
     seconds.backfill = (Date.now() - phase) / 1000;
     const afterBackfill = readWrittenScores(portal);
+    const resultsAfterBackfill = await readEngineResults(context);
 
     phase = Date.now();
     const scenario = await replayScenario(context);
     seconds.scenario = (Date.now() - phase) / 1000;
-    sampler.stop();
+    stopSamplers(samplers);
 
-    report = await buildReport(context, afterBackfill, scenario, sampler, seconds, errors);
+    report = await buildReport(
+      context,
+      { scores: afterBackfill, results: resultsAfterBackfill },
+      scenario,
+      samplers,
+      seconds,
+      errors,
+    );
   } catch (error) {
     errors.push(error instanceof Error ? error.message : String(error));
-    sampler?.stop();
+    if (samplers) stopSamplers(samplers);
     if (context) {
       for (const app of context.processes) {
         if (app.child.exitCode !== null)
@@ -180,6 +205,17 @@ export async function runDemo(
   const keepsRunning = !options.exit && report.errors.length === 0 && !signal.aborted;
   print(formatSummary(report, keepsRunning ? urls : { 'Logs:': logDir }));
   return { report, urls, ...(context ? { context } : {}), stop: () => cleanup.run(print) };
+}
+
+/** Peak counters of the two HubSpot rate limits, sampled while the demo runs. */
+interface RateSamplers {
+  general: RateSampler;
+  search: RateSampler;
+}
+
+function stopSamplers(samplers: RateSamplers): void {
+  samplers.general.stop();
+  samplers.search.stop();
 }
 
 /** Starts the web and worker processes pointed at the sandbox, and waits until both are ready. */
@@ -209,6 +245,8 @@ async function startApp(
     REDIS_PREFIX: context.prefix,
     TOKEN_ENCRYPTION_KEYS: `demo:${randomBytes(32).toString('base64')}`,
     ADMIN_TOKEN: adminToken,
+    RATE_LIMIT_PER_10S: String(APP_BUDGET_PER_10S),
+    SEARCH_RATE_LIMIT_PER_S: String(APP_SEARCH_BUDGET_PER_S),
   };
 
   sandbox.setWebhookTarget(`${origin}/hubspot/webhooks`);
@@ -321,11 +359,22 @@ async function replayScenario(context: DemoContext): Promise<{ days: number; cha
   return { days, changes };
 }
 
+/** Reads the engine's last result for every company of the portal that has one. */
+async function readEngineResults(context: DemoContext): Promise<Map<string, ScoreResult>> {
+  const { portal, results } = context;
+  const ids = portal.listObjects('companies').map((company) => company.id);
+  const engineResults = new Map<string, ScoreResult>();
+  for (const [id, stored] of await results.getResults(portal.id, ids)) {
+    engineResults.set(id, stored.result);
+  }
+  return engineResults;
+}
+
 async function buildReport(
   context: DemoContext,
-  afterBackfill: Map<string, CompanyScore>,
+  afterBackfill: { scores: Map<string, CompanyScore>; results: Map<string, ScoreResult> },
   scenario: { days: number; changes: number },
-  sampler: RateSampler,
+  samplers: RateSamplers,
   seconds: DemoReport['seconds'],
   errors: string[],
 ): Promise<DemoReport> {
@@ -358,14 +407,14 @@ async function buildReport(
   }
   const verified = await verifyScores(context, errors);
 
-  const windowMs = 10_000;
-  const peak = sampler.peak(windowMs);
+  const peak = samplers.general.peak(10_000);
+  const searchPeak = samplers.search.peak(1000);
   return {
     portalId: portal.id,
     companies,
     scored: written.size,
     byStatus: countByStatus(written),
-    byStatusAfterBackfill: countByStatus(afterBackfill),
+    byStatusAfterBackfill: countByStatus(afterBackfill.scores),
     webhookEvents: sandbox.webhookStats().eventsDelivered,
     recomputes: stats.recomputes,
     apiCalls,
@@ -379,12 +428,25 @@ async function buildReport(
     verified,
     rateLimit: {
       limit: HUBSPOT_LIMIT_PER_10S,
-      windowSeconds: windowMs / 1000,
+      windowSeconds: 10,
+      appBudget: APP_BUDGET_PER_10S,
       peak,
       headroom: HUBSPOT_LIMIT_PER_10S - peak,
+      search: {
+        limit: HUBSPOT_SEARCH_LIMIT_PER_S,
+        windowSeconds: 1,
+        appBudget: APP_SEARCH_BUDGET_PER_S,
+        peak: searchPeak,
+        headroom: HUBSPOT_SEARCH_LIMIT_PER_S - searchPeak,
+      },
     },
     seconds,
-    biggestDrops: biggestDrops(portal, afterBackfill, written),
+    biggestDrops: biggestDrops(
+      afterBackfill.results,
+      await readEngineResults(context),
+      (companyId) =>
+        portal.getObject('companies', companyId)?.properties.name ?? `Company ${companyId}`,
+    ),
     errors,
   };
 }
@@ -454,8 +516,16 @@ function emptyReport(
     rateLimit: {
       limit: HUBSPOT_LIMIT_PER_10S,
       windowSeconds: 10,
+      appBudget: APP_BUDGET_PER_10S,
       peak: 0,
       headroom: HUBSPOT_LIMIT_PER_10S,
+      search: {
+        limit: HUBSPOT_SEARCH_LIMIT_PER_S,
+        windowSeconds: 1,
+        appBudget: APP_SEARCH_BUDGET_PER_S,
+        peak: 0,
+        headroom: HUBSPOT_SEARCH_LIMIT_PER_S,
+      },
     },
     seconds,
     biggestDrops: [],

@@ -1,5 +1,10 @@
 import type { PortalHandle } from '../../sandbox';
-import { EXPANSION_SIGNAL_KINDS, type ExpansionSignalKind } from '../engine';
+import {
+  describeChange,
+  EXPANSION_SIGNAL_KINDS,
+  type ExpansionSignalKind,
+  type ScoreResult,
+} from '../engine';
 import { splitMultiCheckbox } from '../../webhooks/recompute/properties';
 
 /** The JSON report of `npm run demo -- --report FILE`. */
@@ -31,13 +36,13 @@ export interface DemoReport {
   scenario: { days: number; changes: number };
   /** Companies whose written score, status, drivers and coverage were checked against the data. */
   verified: number;
-  rateLimit: {
-    /** Requests allowed per portal in one rolling window. */
-    limit: number;
-    windowSeconds: number;
-    /** Most requests seen in one window while the demo ran. */
-    peak: number;
-    headroom: number;
+  /**
+   * Use of HubSpot's 10-second limit, which counts every API request except CRM searches and
+   * OAuth token calls. The peak includes requests the sandbox rejected with 429.
+   */
+  rateLimit: RateLimitUse & {
+    /** CRM search requests, which HubSpot limits per second and apart from the rest. */
+    search: RateLimitUse;
   };
   seconds: { install: number; backfill: number; scenario: number; total: number };
   biggestDrops: {
@@ -45,9 +50,23 @@ export interface DemoReport {
     name: string;
     before: number;
     after: number;
-    drivers: string[];
+    /** The engine's change causes from the score after the backfill to the final one. */
+    causes: string[];
   }[];
   errors: string[];
+}
+
+/** The app's use of one HubSpot rate limit during the demo. */
+export interface RateLimitUse {
+  /** Requests HubSpot allows per portal in one rolling window. */
+  limit: number;
+  windowSeconds: number;
+  /** Requests per window that the app's own limiter allows. */
+  appBudget: number;
+  /** Max requests seen in one window while the demo ran, sampled, so possibly an underestimate. */
+  peak: number;
+  /** `limit` minus `peak`. */
+  headroom: number;
 }
 
 export interface CompanyScore {
@@ -96,24 +115,27 @@ export function emptySignalCounts(): DemoReport['expansionSignals'] {
   return { seat_limit: 0, premium_features: 0, renewal_high_health: 0, team_growth: 0 };
 }
 
-/** Finds the companies whose score fell most between two readings, with their current drivers. */
+/**
+ * Finds the companies whose score fell most between two engine results. Each drop lists the
+ * engine's change causes between the two: the metrics whose points moved most, with the points
+ * each gained or lost.
+ */
 export function biggestDrops(
-  portal: PortalHandle,
-  before: Map<string, CompanyScore>,
-  after: Map<string, CompanyScore>,
+  before: Map<string, ScoreResult>,
+  after: Map<string, ScoreResult>,
+  nameOf: (companyId: string) => string,
   count = 5,
 ): DemoReport['biggestDrops'] {
   const drops: DemoReport['biggestDrops'] = [];
   for (const [companyId, now] of after) {
     const then = before.get(companyId);
     if (!then || now.score >= then.score) continue;
-    const company = portal.getObject('companies', companyId);
     drops.push({
       companyId,
-      name: company?.properties.name ?? `Company ${companyId}`,
+      name: nameOf(companyId),
       before: then.score,
       after: now.score,
-      drivers: (company?.properties.cs_health_drivers ?? '').split('\n').filter(Boolean),
+      causes: describeChange(now, then).causes,
     });
   }
   return drops.sort((a, b) => b.before - b.after - (a.before - a.after)).slice(0, count);
@@ -150,7 +172,10 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
 
   const rate = report.rateLimit;
   lines.push(
-    `Rate-limit headroom:       peak ${rate.peak} requests in ${rate.windowSeconds} s of HubSpot's ${rate.limit} per portal (${rate.headroom} to spare)`,
+    `Rate limit, non-search:    peak ${plural(rate.peak, 'request')} in ${rate.windowSeconds} s (app budget ${rate.appBudget}, HubSpot's limit ${rate.limit} per portal, ${rate.headroom} to spare); OAuth token calls not counted`,
+  );
+  lines.push(
+    `Rate limit, CRM search:    peak ${plural(rate.search.peak, 'search', 'searches')} in ${rate.search.windowSeconds} s (app budget ${rate.search.appBudget}, HubSpot's limit ${rate.search.limit} per portal, ${rate.search.headroom} to spare)`,
   );
   lines.push(
     `Verified against the data: ${report.verified} companies (score, status, drivers, coverage, expansion signals)`,
@@ -163,7 +188,7 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
     lines.push('Biggest drops during the scenario:');
     for (const drop of report.biggestDrops) {
       lines.push(`  ${drop.name} (${drop.companyId}): ${drop.before} -> ${drop.after}`);
-      for (const driver of drop.drivers) lines.push(`      ${driver}`);
+      for (const cause of drop.causes) lines.push(`      ${cause}`);
     }
   }
   lines.push('');
@@ -178,4 +203,8 @@ export function formatSummary(report: DemoReport, urls: Record<string, string>):
     for (const [label, url] of Object.entries(urls)) lines.push(`${label.padEnd(26)} ${url}`);
   }
   return lines.join('\n');
+}
+
+function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
 }

@@ -37,6 +37,7 @@ export { parseScoreConfig, ScoreConfigError } from './parse-config';
 export { DEFAULT_SCORE_CONFIG, defaultConfigFor } from './default-config';
 export { scoreCompany, roundScore, type ScoreOptions } from './score';
 export { classifyScore } from './status';
+export { describeChange } from './drivers';
 export { requiredInputs, TICKET_PROPERTIES, type RequiredInputs } from './inputs';
 export {
   buildReferenceDistributions,
