@@ -167,31 +167,44 @@ export function envRuleBroken(env: Env): string | undefined {
   return undefined;
 }
 
+function messageOf(env: Record<string, string | undefined>): string {
+  try {
+    loadEnv(env);
+    return '';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** A random text as long as `text`, of letters and digits. */
+function lookalike(text: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(text.length), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
 /**
- * Returns the name of a secret whose value (six characters or more) the message repeats. A value
- * that a non-secret variable also has does not count, because the message may show that one.
+ * Returns the name of a secret whose value (six characters or more) the message repeats. The
+ * check is differential: the environment is loaded again with that secret replaced by random
+ * text of the same length, and the value counts as leaked only when it leaves the message.
+ * Text that stays came from elsewhere, such as a non-secret variable or the help text.
  */
 function leakedSecret(
   message: string,
   env: Record<string, string | undefined>,
 ): string | undefined {
-  const publicValues = new Set(
-    Object.entries(env)
-      .filter(([name, value]) => !SECRET_NAMES.includes(name) && value !== undefined)
-      .map(([, value]) => (value as string).trim()),
-  );
   for (const name of SECRET_NAMES) {
     const value = env[name];
-    if (value === undefined || value.trim().length < 6) continue;
+    if (value === undefined) continue;
     const parts =
       name === 'TOKEN_ENCRYPTION_KEYS'
-        ? value.split(',').map((part) => part.split(':')[1] ?? '')
-        : [value];
-    const leaked = parts.some((part) => {
-      const secret = part.trim();
-      return secret.length >= 6 && !publicValues.has(secret) && message.includes(secret);
-    });
-    if (leaked) return name;
+        ? value.split(',').map((part) => (part.split(':')[1] ?? '').trim())
+        : [value.trim()];
+    const shown = parts.filter((part) => part.length >= 6 && message.includes(part));
+    if (shown.length === 0) continue;
+    let replaced = value;
+    for (const part of shown) replaced = replaced.split(part).join(lookalike(part));
+    const again = messageOf({ ...env, [name]: replaced });
+    if (shown.some((part) => !again.includes(part))) return name;
   }
   return undefined;
 }
