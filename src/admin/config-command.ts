@@ -9,13 +9,19 @@ export interface ConfigCommandDeps {
   stderr: { write(text: string): unknown };
   /** Reads the config file; tests may pass their own. Defaults to `fs.readFile` as UTF-8. */
   readTextFile?: (path: string) => Promise<string>;
+  /**
+   * Requests a full rescoring of a portal after `load` stored a config, e.g. the queue's
+   * `requestSweep(portalId, 'backfill')`. Without it a new config applies only to later recomputes.
+   */
+  requestRescore?: (portalId: number) => Promise<void>;
 }
 
 export const CONFIG_COMMAND_USAGE = `Usage: admin config <command> [options]
 
 Commands:
   load       --portal <id> [--workspace <name>] --file <path>
-             Validate a JSON score config and store it as the workspace's next version.
+             Validate a JSON score config, store it as the workspace's next version
+             and queue a rescoring of every company of the portal.
   validate   --file <path>
              Validate a JSON score config without storing it.
   show       --portal <id> [--workspace <name>]
@@ -98,12 +104,28 @@ async function load(
         `workspace ${workspace}.\n`,
     );
     writeWarnings(result.warnings, deps);
-    return EXIT_OK;
+    return await requestRescore(portalId, deps);
   } catch (error) {
     if (!(error instanceof ScoreConfigError)) throw error;
     writeProblems(file, error, deps);
     return EXIT_FAILED;
   }
+}
+
+/** Queues the rescoring after a stored config; a failure leaves the config stored. */
+async function requestRescore(portalId: number, deps: ConfigCommandDeps): Promise<number> {
+  if (!deps.requestRescore) return EXIT_OK;
+  try {
+    await deps.requestRescore(portalId);
+  } catch (error) {
+    deps.stderr.write(
+      `The config is stored, but requesting the rescoring of portal ${portalId} failed: ` +
+        `${(error as Error).message}\n`,
+    );
+    return EXIT_FAILED;
+  }
+  deps.stdout.write(`Requested a rescoring of every company of portal ${portalId}.\n`);
+  return EXIT_OK;
 }
 
 async function validate(file: string, deps: ConfigCommandDeps): Promise<number> {

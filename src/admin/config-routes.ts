@@ -7,6 +7,11 @@ import { MAX_CONFIG_VERSIONS } from '../store/configs';
 export interface ConfigAdminDeps {
   store: ConfigStore;
   logger?: Logger;
+  /**
+   * Requests a full rescoring of a portal, e.g. the queue's `requestSweep(portalId, 'backfill')`.
+   * Called after every stored config; without it a new config applies only to later recomputes.
+   */
+  requestRescore?: (portalId: number) => Promise<void>;
 }
 
 /** Score configs are a few kilobytes; this leaves room for 10 metrics with long labels. */
@@ -18,8 +23,9 @@ const MAX_BODY = '64kb';
  * - `GET /portals/:portalId/configs`: the portal's workspaces.
  * - `GET /portals/:portalId/configs/:workspace`: the current config (the default when none is
  *   stored).
- * - `PUT /portals/:portalId/configs/:workspace`: validate a JSON config and store it as the next
- *   version; 400 with every problem and nothing stored when it is invalid.
+ * - `PUT /portals/:portalId/configs/:workspace`: validate a JSON config, store it as the next
+ *   version and request a rescoring of the portal (`rescoreRequested` in the response); 400
+ *   with every problem and nothing stored when it is invalid.
  * - `POST /portals/:portalId/configs/:workspace/validate`: validate without storing.
  * - `GET /portals/:portalId/configs/:workspace/history?limit=N`: stored versions, newest first.
  */
@@ -56,7 +62,8 @@ export function configAdminRouter(deps: ConfigAdminDeps): Router {
         { portalId: ids.portalId, workspace: ids.workspace, version: result.version },
         'score config stored',
       );
-      res.json({ ...ids, ...result });
+      const rescore = await requestRescore(deps, ids.portalId, result.version);
+      res.json({ ...ids, ...result, ...rescore });
     } catch (error) {
       if (!(error instanceof ScoreConfigError)) throw error;
       deps.logger?.info(
@@ -96,6 +103,32 @@ export function configAdminRouter(deps: ConfigAdminDeps): Router {
 
   router.use(jsonErrors);
   return router;
+}
+
+/**
+ * Requests the rescoring after a stored config. A failed request does not undo the stored
+ * config, so it is logged and reported in the response instead of failing it.
+ */
+async function requestRescore(
+  deps: ConfigAdminDeps,
+  portalId: number,
+  version: number,
+): Promise<{ rescoreRequested: boolean; rescoreError?: string }> {
+  if (!deps.requestRescore) return { rescoreRequested: false };
+  try {
+    await deps.requestRescore(portalId);
+    deps.logger?.info({ portalId, version }, 'requested a rescoring after the config change');
+    return { rescoreRequested: true };
+  } catch (error) {
+    deps.logger?.error(
+      { err: error, portalId, version },
+      'requesting a rescoring after the config change failed',
+    );
+    return {
+      rescoreRequested: false,
+      rescoreError: `the config is stored, but requesting the rescoring failed: ${(error as Error).message}`,
+    };
+  }
 }
 
 /** Responds to a malformed or oversized JSON body with this router's error shape. */

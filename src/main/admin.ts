@@ -158,14 +158,17 @@ async function runConfig(
   print: (line: string) => void,
 ): Promise<number> {
   const core = await buildCoreServices(env, logger);
+  const queue = new RecomputeQueue({ connection: core.redis, prefix: env.REDIS_PREFIX, logger });
   try {
     const toPrint = { write: (text: string) => print(text.replace(/\n$/, '')) };
     return await runConfigCommand(args, {
       store: new ConfigStore(core.redis, env.REDIS_PREFIX),
       stdout: toPrint,
       stderr: toPrint,
+      requestRescore: (portalId) => queue.requestSweep(portalId, 'backfill'),
     });
   } finally {
+    await queue.close();
     await core.redis.quit();
   }
 }

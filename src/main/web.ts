@@ -84,7 +84,11 @@ export async function startWeb(env: Env, logger: Logger): Promise<WebProcess> {
       { path: '/cards', router: cards },
     ],
     adminRouters: [
-      configAdminRouter({ store: new ConfigStore(core.redis, prefix), logger }),
+      configAdminRouter({
+        store: new ConfigStore(core.redis, prefix),
+        logger,
+        requestRescore: (portalId) => queue.requestSweep(portalId, 'backfill'),
+      }),
       scoringAdminRouter({ progress, results, logger }),
     ],
   });
