@@ -46,13 +46,13 @@ describe('recompute debounce', () => {
     }
     const counts = await queue.queue.getJobCounts('delayed', 'waiting', 'prioritized');
     expect(counts.delayed).toBe(1);
-    expect(counts.waiting + counts.prioritized).toBe(0);
+    expect((counts.waiting ?? 0) + (counts.prioritized ?? 0)).toBe(0);
   });
 
   it('starts backfill work at once', async () => {
     await queue.markCompanies(13, ['1', '2', '3'], 'backfill');
     const counts = await queue.queue.getJobCounts('delayed', 'waiting', 'prioritized');
     expect(counts.delayed).toBe(0);
-    expect(counts.waiting + counts.prioritized).toBe(1);
+    expect((counts.waiting ?? 0) + (counts.prioritized ?? 0)).toBe(1);
   });
 });
