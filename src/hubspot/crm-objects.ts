@@ -68,23 +68,24 @@ export async function batchUpdateCompanies(
   assertBatchSize('companies batch update', inputs.length, BATCH_LIMIT);
   if (inputs.length === 0) return { updated: [], errors: [] };
   try {
-    let rawBody: Promise<string> | undefined;
-    const response = await call('companies.batch.update', 'general', (client, sdk) =>
-      client.crm.companies.batchApi.update(
+    // Mapping inside the call turns a malformed response into a retryable INVALID_RESPONSE error.
+    return await call('companies.batch.update', 'general', async (client, sdk) => {
+      let rawBody: Promise<string> | undefined;
+      const response = await client.crm.companies.batchApi.update(
         { inputs },
         keepSuccessBody(sdk, (text) => {
           rawBody = text;
         }),
-      ),
-    );
-    const updated = response.results.map((record) => record.id);
-    // The SDK parses a 200 as a response without errors and drops `errors`, but HubSpot can
-    // still list per-item errors in a 200 body, so they are read from the raw text.
-    const listed =
-      'errors' in response && Array.isArray(response.errors)
-        ? response.errors
-        : errorsInBody(rawBody ? await rawBody : '');
-    return { updated, errors: listed.flatMap(toBatchErrors) };
+      );
+      const updated = resultsOf(response).map((record) => requireId(record.id));
+      // The SDK parses a 200 as a response without errors and drops `errors`, but HubSpot can
+      // still list per-item errors in a 200 body, so they are read from the raw text.
+      const listed =
+        'errors' in response && Array.isArray(response.errors)
+          ? response.errors
+          : errorsInBody(rawBody ? await rawBody : '');
+      return { updated, errors: listed.flatMap(toBatchErrors) };
+    });
   } catch (error) {
     // HubSpot rejects the whole batch with 400 VALIDATION_ERROR when one value is invalid. The
     // caller needs to know which inputs to drop, so that response is returned as data.
@@ -126,8 +127,15 @@ export async function searchObjects(
           total: Number(response.total) || 0,
           results: resultsOf(response).map(toRecord),
         };
-        const after = response.paging?.next?.after;
-        if (after) result.after = after;
+        const after: unknown = response.paging?.next?.after;
+        if (after !== undefined && after !== null && after !== '') {
+          if (typeof after !== 'string' || !/^\d+$/.test(after)) {
+            throw new Error(
+              `the search paging cursor is not a number string (got ${JSON.stringify(after)})`,
+            );
+          }
+          result.after = after;
+        }
         return result;
       }),
   );
@@ -147,26 +155,28 @@ export async function createTask(call: Call, input: TaskInput): Promise<string> 
     'tasks.create',
     'general',
     (client, sdk) =>
-      client.crm.objects.tasks.basicApi.create(
-        {
-          properties,
-          associations: [
-            {
-              to: { id: input.companyId },
-              types: [
-                {
-                  associationCategory: 'HUBSPOT_DEFINED' as never,
-                  associationTypeId: TASK_TO_COMPANY,
-                },
-              ],
-            },
-          ],
-        },
-        sdk,
-      ),
+      client.crm.objects.tasks.basicApi
+        .create(
+          {
+            properties,
+            associations: [
+              {
+                to: { id: input.companyId },
+                types: [
+                  {
+                    associationCategory: 'HUBSPOT_DEFINED' as never,
+                    associationTypeId: TASK_TO_COMPANY,
+                  },
+                ],
+              },
+            ],
+          },
+          sdk,
+        )
+        .then((response) => requireId(response?.id)),
     { idempotent: false },
   );
-  return created.id;
+  return created;
 }
 
 interface SdkRecord {

@@ -170,7 +170,13 @@ export class HubSpotOAuthClient {
           : describeNetworkError(error);
       throw new OAuthError(operation, 0, 'network_error', reason, true);
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The connection closed before the whole body arrived.
+      throw new OAuthError(operation, 0, 'network_error', describeNetworkError(error), true);
+    }
     let body: unknown = text;
     try {
       body = JSON.parse(text);
