@@ -90,6 +90,25 @@ describe('dirty marks', () => {
     ]);
   });
 
+  test('a job without webhook work claims the larger backfill share', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => String(i + 1));
+    await dirty.mark([marks(ids)], 'backfill');
+    const jobId = (await dirty.schedule(PORTAL))?.jobId ?? '';
+    await dirty.begin(PORTAL, jobId);
+    const claimed = await dirty.claimCompanies(PORTAL, jobId, 5, Date.now(), 20);
+    expect(claimed).toHaveLength(20);
+    expect(claimed?.every((entry) => entry.reason === 'backfill')).toBe(true);
+  });
+
+  test('a job with webhook work keeps the small share', async () => {
+    await dirty.mark([marks(['1', '2', '3', '4', '5', '6'])], 'backfill');
+    await dirty.mark([marks(['9'])], 'webhook');
+    const jobId = (await dirty.schedule(PORTAL))?.jobId ?? '';
+    await dirty.begin(PORTAL, jobId);
+    const claimed = await dirty.claimCompanies(PORTAL, jobId, 3, Date.now(), 20);
+    expect(claimed?.map((entry) => entry.companyId)).toEqual(['9', '1', '2']);
+  });
+
   test('webhook mark moves a company out of the cold set', async () => {
     await dirty.mark([marks(['1'])], 'sweep');
     await dirty.mark([marks(['1'])], 'webhook');

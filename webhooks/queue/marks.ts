@@ -249,8 +249,11 @@ export class DirtyMarks {
     jobId: string,
     max: number,
     now = Date.now(),
+    coldMax = max,
   ): Promise<ClaimedCompany[] | undefined> {
-    const reply = await this.redis.cshQueueClaimCompanies(...this.args(portalId, now, jobId, max));
+    const reply = await this.redis.cshQueueClaimCompanies(
+      ...this.args(portalId, now, jobId, max, coldMax),
+    );
     if (reply[0] !== 'ok') return undefined;
     const claimed: ClaimedCompany[] = [];
     for (let i = 1; i < reply.length; i += 2) {

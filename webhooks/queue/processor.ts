@@ -20,6 +20,11 @@ import type { ObjectRef } from './types';
 
 /** Companies per job: one companies batch read and one batch update. */
 export const COMPANIES_PER_JOB = 100;
+/**
+ * Companies a job without webhook work claims from the backfill and sweeps: enough to fill an
+ * association batch read (1,000 inputs), which keeps calls per company near the minimum.
+ */
+export const COLD_COMPANIES_PER_JOB = 1000;
 /** Refs per job: one association batch read per object type. */
 export const REFS_PER_JOB = 1000;
 /** Dropped companies per job; dropping is a Redis-only operation. */
@@ -181,7 +186,13 @@ async function runRecompute(
   }
 
   checkNotAbandoned(deps, jobId);
-  const claimed = await marks.claimCompanies(portalId, jobId, COMPANIES_PER_JOB);
+  const claimed = await marks.claimCompanies(
+    portalId,
+    jobId,
+    COMPANIES_PER_JOB,
+    Date.now(),
+    COLD_COMPANIES_PER_JOB,
+  );
   if (!claimed) return;
   for (const [reason, companyIds] of groupByReason(claimed)) {
     const stopTimer = recomputeBatchDuration.startTimer({ reason });

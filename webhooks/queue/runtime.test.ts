@@ -273,20 +273,20 @@ describe('queue runtime', () => {
     expect(h.calls).toHaveLength(0);
   });
 
-  test('large backfill runs in batches of 100', async () => {
+  test('large backfill runs in batches of 1,000', async () => {
     h = await harness();
-    const ids = Array.from({ length: 250 }, (_, index) => String(index + 1));
+    const ids = Array.from({ length: 2500 }, (_, index) => String(index + 1));
     await h.queue.markCompanies(A, ids, 'backfill');
     await h.start();
     await h.idle();
-    expect(h.calls.map((call) => call.companyIds.length)).toEqual([100, 100, 50]);
-    expect(new Set(h.calls.flatMap((call) => call.companyIds)).size).toBe(250);
+    expect(h.calls.map((call) => call.companyIds.length)).toEqual([1000, 1000, 500]);
+    expect(new Set(h.calls.flatMap((call) => call.companyIds)).size).toBe(2500);
   });
 
   test('webhook work overtakes a running backfill', async () => {
     h = await harness();
     h.behaviour = () => new Promise((resolve) => setTimeout(resolve, 150));
-    const ids = Array.from({ length: 500 }, (_, index) => String(index + 1));
+    const ids = Array.from({ length: 5000 }, (_, index) => String(index + 1));
     await h.queue.markCompanies(A, ids, 'backfill');
     await h.start({ concurrency: 1 });
     await waitFor(async () => h.calls.length === 1, 5000, 'the backfill to start');

@@ -205,6 +205,7 @@ return reply
 export const CLAIM_COMPANIES = `${HELPERS}
 if not isCurrent(ARGV[3]) then return {'stale'} end
 local max = tonumber(ARGV[4])
+local coldMax = tonumber(ARGV[5] or ARGV[4])
 local reply = {'ok'}
 local hot = rcall('ZRANGE', KEYS[1], 0, max - 1)
 for _, id in ipairs(hot) do
@@ -213,8 +214,12 @@ for _, id in ipairs(hot) do
   table.insert(reply, id)
   table.insert(reply, 'webhook')
 end
-if #hot < max then
-  local cold = rcall('ZRANGE', KEYS[2], 0, max - #hot - 1)
+-- A job with no webhook work takes a larger share of backfill work, so association reads
+-- fill their 1,000 inputs; a job with webhook work stays small and fast.
+local room = max - #hot
+if #hot == 0 then room = coldMax end
+if room > 0 then
+  local cold = rcall('ZRANGE', KEYS[2], 0, room - 1)
   for _, id in ipairs(cold) do
     local reason = rcall('HGET', KEYS[3], id) or 'sweep'
     rcall('HSET', KEYS[7], id, reason)
