@@ -59,6 +59,21 @@ describe('environment', () => {
     expect(text).toContain('HUBSPOT_CLIENT_SECRET: set it to the app client secret');
   });
 
+  test('a Redis URL needs a host', () => {
+    expect(problemsOf({ ...valid, REDIS_URL: 'redis://' })).toEqual([
+      'REDIS_URL: expected redis://host:port (got "redis://")',
+    ]);
+    expect(loadEnv({ ...valid, REDIS_URL: 'redis://:pw@10.0.0.5:6380/2' }).REDIS_URL).toBe(
+      'redis://:pw@10.0.0.5:6380/2',
+    );
+  });
+
+  test('URL credentials are masked in messages', () => {
+    expect(problemsOf({ ...valid, REDIS_URL: 'redis://:hunter2@' })).toEqual([
+      'REDIS_URL: expected redis://host:port (got "redis://***@")',
+    ]);
+  });
+
   test('values equal to a secret are not echoed', () => {
     const problems = problemsOf({
       ...valid,

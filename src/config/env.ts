@@ -35,7 +35,7 @@ export const envSchema = z
 
     REDIS_URL: z
       .string()
-      .regex(/^rediss?:\/\//, 'expected redis://host:port')
+      .regex(/^rediss?:\/\/([^@/\s]*@)?[^:/@\s]+(:\d+)?(\/\d*)?$/, 'expected redis://host:port')
       .default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z
       .string()
@@ -133,7 +133,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
         value !== undefined &&
         !SECRET_NAMES.has(name) &&
         !secretValues.some((secret) => value.includes(secret));
-      const valueNote = echoable ? ` (got "${value}")` : '';
+      // URL credentials (redis://user:password@host) are masked.
+      const shown = value?.replace(/\/\/[^@/\s]*@/, '//***@');
+      const valueNote = echoable ? ` (got "${shown}")` : '';
       const missing =
         input[name] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
       return `${name}: ${missing}${valueNote}`;

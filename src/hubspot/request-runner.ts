@@ -137,7 +137,11 @@ export async function runRequest<T>(
       // A refused connection never reached HubSpot, so even a create is safe to resend.
       const safeToResend = idempotent || failure.network?.requestSent === false;
       const serverWait = retryAfterMs(failure, settings.rateLimitWindowScale);
-      if (safeToResend && serverRetries < settings.serverErrorRetries) {
+      // A long Retry-After (HubSpot sends it with 477 and some 503s) is not slept through here:
+      // the error carries the wait, and the job's retry backoff takes over.
+      const waitTooLong =
+        serverWait !== undefined && serverWait > settings.maxInlineRateLimitWaitMs;
+      if (safeToResend && !waitTooLong && serverRetries < settings.serverErrorRetries) {
         serverRetries += 1;
         const backoff =
           serverWait ?? backoffMs(settings.retryBaseMs, serverRetries, failure.status === 423);
