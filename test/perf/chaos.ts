@@ -157,7 +157,7 @@ exitWith({
             break;
           case 'burst429':
             stack.sandbox.setFaults({ burst429: BURST_429 }, portal.id);
-            count('429Answers', BURST_429);
+            count('rateLimitResponses', BURST_429);
             step(`queued ${BURST_429} responses of 429 TEN_SECONDLY_ROLLING`);
             break;
           case 'connectionDrop':
