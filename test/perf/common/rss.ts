@@ -59,17 +59,17 @@ export class RssSampler {
   }
 
   /**
-   * Returns the largest RSS in the first and the last fifth of the run, so a report can show
-   * whether memory stayed flat or grew.
+   * Returns the largest RSS in the second fifth and in the last fifth of the run, so a report can
+   * show whether memory stayed flat once the workers were warm (the first fifth is warm-up).
    */
-  trend(): { firstFifthMb: number | null; lastFifthMb: number | null } {
+  trend(): { secondFifthMb: number | null; lastFifthMb: number | null } {
     const fifth = Math.max(1, Math.floor(this.samples.length / 5));
     const peakOf = (samples: RssSample[]): number | null => {
       const values = samples.flatMap((sample) => Object.values(sample.mb));
       return values.length === 0 ? null : Math.max(...values);
     };
     return {
-      firstFifthMb: peakOf(this.samples.slice(0, fifth)),
+      secondFifthMb: peakOf(this.samples.slice(fifth, 2 * fifth)),
       lastFifthMb: peakOf(this.samples.slice(-fifth)),
     };
   }
