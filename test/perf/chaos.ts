@@ -45,6 +45,8 @@ function planFor(quick: boolean, numbers: Record<string, number>): Plan {
     events: [
       // Kills come early in a quick run: BullMQ notices a dead worker's job only after its
       // 30 s lock expires, and the run must have recovered before it ends.
+      // TODO: shorten the lock and stall intervals in quick runs once the worker reads them
+      // from its environment.
       ...every('workerKill', 4_000, quick ? 8_000 : 25_000, quick ? 14_000 : chaosMs),
       ...every('redisRestart', 10_000, quick ? 60_000 : 50_000, chaosMs),
       ...every('tokenExpiry', 7_000, quick ? 12_000 : 30_000, chaosMs),
@@ -205,7 +207,8 @@ exitWith({
         faults: {
           ...faults,
           serverErrorRate: SERVER_ERROR_RATE,
-          // The sandbox does not count the 5xx responses it injects; this is the expected number.
+          // TODO: report the real count once the sandbox counts the 5xx responses it injects;
+          // this is the expected number.
           serverErrorsEstimated: Math.round(faultedRequests * SERVER_ERROR_RATE),
           webhookDuplicateRate: WEBHOOK_DUPLICATE_RATE,
           webhookDuplicatesEstimated: Math.round(

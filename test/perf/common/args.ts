@@ -14,14 +14,14 @@ export interface SuiteOptions {
 }
 
 /** An option a suite accepts besides the shared ones: a number, or text when `text` is set. */
-export interface NumberOption {
+export interface SuiteOption {
   flag: string;
   description: string;
   integer: boolean;
   text?: boolean;
 }
 
-export function usage(command: string, summary: string, extra: NumberOption[] = []): string {
+export function usage(command: string, summary: string, extra: SuiteOption[] = []): string {
   const lines = [
     `Usage: npm run ${command} -- [options]`,
     '',
@@ -55,7 +55,7 @@ function parseNumber(flag: string, text: string | undefined, integer: boolean): 
 }
 
 /** Parses the arguments; throws an error naming the bad option and its value. */
-export function parseSuiteArgs(argv: string[], extra: NumberOption[] = []): SuiteOptions {
+export function parseSuiteArgs(argv: string[], extra: SuiteOption[] = []): SuiteOptions {
   const options: SuiteOptions = {
     quick: false,
     seed: Date.now() % 2_147_483_647,

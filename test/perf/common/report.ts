@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSuiteArgs, usage, type NumberOption, type SuiteOptions } from './args';
+import { parseSuiteArgs, usage, type SuiteOption, type SuiteOptions } from './args';
 
 /** The machine a suite ran on, written into every report. */
 export interface MachineInfo {
@@ -50,7 +50,7 @@ export interface SuiteReport {
 export interface SuiteDefinition {
   command: string;
   summary: string;
-  options?: NumberOption[];
+  options?: SuiteOption[];
   /** Runs the suite and returns its report fields; throwing means the suite itself crashed. */
   run(options: SuiteOptions, print: (line: string) => void): Promise<Record<string, unknown>>;
   goals(fields: Record<string, unknown>): GoalResult[];
