@@ -23,7 +23,7 @@ import { mean, percentile, sleep, waitUntil } from './common/stats';
 
 /** Sandbox rate-limit windows are this many times shorter than HubSpot's. */
 // TODO: run at a shorter scale once the app's rate limiter takes a window scale from its
-// environment; until then a shorter sandbox window would leave the app's own limiter as the
+// environment. Until then a shorter sandbox window would leave the app's own limiter as the
 // bottleneck, so the bench runs on HubSpot's real windows.
 const TIME_SCALE = 1;
 

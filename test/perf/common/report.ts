@@ -72,7 +72,7 @@ export function writeReport(file: string, report: SuiteReport): string {
 
 /**
  * Runs a suite from the command line. The exit code is 0 whether or not the goals were met,
- * because the report states them; it is 1 only when the suite itself failed, and 2 on bad
+ * because the report states them. It is 1 only when the suite itself failed, and 2 on bad
  * arguments.
  */
 export async function runSuiteMain(definition: SuiteDefinition): Promise<number> {
@@ -130,7 +130,7 @@ export async function runSuiteMain(definition: SuiteDefinition): Promise<number>
   return 0;
 }
 
-/** The entry point's last line: runs the suite and exits with its code. */
+/** Runs the suite and exits with its code; the last line of each suite's entry point. */
 export function exitWith(definition: SuiteDefinition): void {
   runSuiteMain(definition).then(
     (code) => process.exit(code),

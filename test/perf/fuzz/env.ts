@@ -176,7 +176,7 @@ function messageOf(env: Record<string, string | undefined>): string {
   }
 }
 
-/** A random text as long as `text`, of letters and digits. */
+/** Returns random letters and digits as long as `text`. */
 function lookalike(text: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from(randomBytes(text.length), (byte) => alphabet[byte % alphabet.length]).join('');

@@ -166,7 +166,7 @@ export function oauthTarget(stack: FuzzStack, hangMs: number): FuzzTarget<OAuthC
               : undefined;
       const url = `${stack.appUrl}/oauth/callback?${query.toString()}`;
       // Node's HTTP server takes at most 16 KiB of request line and headers and responds 431
-      // (with no body) above that; such a callback cannot be valid.
+      // (with no body) above that, so such a callback cannot be valid.
       const oversized = url.length + (cookieValue?.length ?? 0) > 8 * 1024;
       const valid =
         !oversized &&

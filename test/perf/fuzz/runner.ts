@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 
 /**
- * What one fuzz case did. `accepted` and `rejected` are the two right outcomes (a valid input
- * taken, an invalid one turned away with a 4xx or a documented error); the rest are findings.
+ * What one fuzz case did. `accepted` (a valid input taken) and `rejected` (an invalid one turned
+ * away with a 4xx or a documented error) are the two right outcomes. The rest are findings.
  */
 export type Verdict =
   | { kind: 'accepted' }
