@@ -80,8 +80,14 @@ function readQuery(req: Request): {
   const query: { code?: string; state?: string; error?: string; errorDescription?: string } = {};
   const code = pick('code');
   const state = pick('state');
-  const error = pick('error');
-  const errorDescription = pick('error_description');
+  // An oversized error is still an error: it is cut short, never dropped, so a denied consent
+  // cannot turn into an install.
+  const truncate = (name: string): string | undefined => {
+    const value = req.query[name];
+    return typeof value === 'string' && value.length > 0 ? value.slice(0, 2048) : undefined;
+  };
+  const error = truncate('error');
+  const errorDescription = truncate('error_description');
   if (code) query.code = code;
   if (state) query.state = state;
   if (error) query.error = error;

@@ -103,6 +103,18 @@ describe('install flow against the sandbox', () => {
     await expectNothingStored();
   });
 
+  it('treats an oversized error parameter as an error', async () => {
+    const run = await installOverHttp(harness, { followCallback: false });
+    const url = new URL(run.callbackUrl);
+    url.searchParams.set('error', 'x'.repeat(3000));
+
+    const response = await fetch(url, { headers: { cookie: run.cookie } });
+
+    expect(response.status).toBe(400);
+    expect(harness.installed).toEqual([]);
+    await expectNothingStored();
+  });
+
   it('rejects a replayed callback', async () => {
     const run = await installOverHttp(harness);
     expect(run.status).toBe(200);
