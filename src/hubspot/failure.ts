@@ -11,14 +11,14 @@ export interface RequestFailure {
   headers: Record<string, string>;
   /** Set for network errors; `requestSent` is false only when the connection was refused. */
   network?: { code: string; requestSent: boolean };
-  /** What was wrong with a response that arrived but could not be read. */
+  /** Reason a response that arrived could not be read. */
   detail?: string;
 }
 
 /**
- * Describes a response the SDK or the gateway could not read: a body that is not JSON, cut
- * short, or missing fields the gateway relies on. Such answers are retried like a 5xx, because
- * a proxy or an interrupted transfer usually causes them.
+ * Describes a response the SDK or the gateway could not read: a body that is not JSON, is cut
+ * short, or lacks fields the gateway relies on. The gateway retries such responses like a 5xx,
+ * because a proxy or an interrupted transfer is the likely cause.
  */
 export function invalidResponse(error: unknown, capture: ResponseCapture): RequestFailure {
   const message = error instanceof Error ? error.message : String(error);

@@ -14,7 +14,7 @@ import { recomputeCompanies, resolveObjectRefs } from '../../webhooks/recompute'
 import { RecomputeStore } from '../../webhooks/recompute/store';
 import { buildCoreServices } from './services';
 
-/** Longest a worker call waits for a rate-limit slot or sleeps through a 429 before delaying its job. */
+/** Maximum wait of a worker call for a rate-limit slot or a 429 window before its job is delayed. */
 const WORKER_REQUEST_SETTINGS = { maxLimiterWaitMs: 3_000, maxInlineRateLimitWaitMs: 3_000 };
 
 export interface WorkerProcessOptions {
